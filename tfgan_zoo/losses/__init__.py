@@ -1,0 +1,18 @@
+"""Losses and penalties as pure functions returning per-example values, plus the one reduction helper."""
+
+from tfgan_zoo.losses.adversarial import (
+    ADVERSARIAL_LOSSES,
+    get_adversarial_loss,
+    hinge_discriminator_loss,
+    hinge_generator_loss,
+    least_squares_discriminator_loss,
+    least_squares_generator_loss,
+    minimax_discriminator_loss,
+    minimax_generator_loss,
+    non_saturating_generator_loss,
+    wasserstein_discriminator_loss,
+    wasserstein_generator_loss,
+)
+from tfgan_zoo.losses.penalties import gradient_penalty, interpolate, r1_penalty
+from tfgan_zoo.losses.reconstruction import l1_loss, l2_loss
+from tfgan_zoo.losses.reduction import per_example_mean, reduce_global_batch

@@ -1,0 +1,1 @@
+from tfgan_zoo.models.cgan.cgan_gan import CGAN

@@ -1,0 +1,99 @@
+"""Conditional GAN: the class label is fed to both players."""
+
+import keras
+
+from tfgan_zoo.base.conditional import ConditionalGAN
+from tfgan_zoo.losses.adversarial import minimax_discriminator_loss, non_saturating_generator_loss
+from tfgan_zoo.models.cgan import cgan_networks
+from tfgan_zoo.registry import register_model
+
+
+@register_model("cgan", task="conditional")
+class CGAN(ConditionalGAN):
+    """Mirza & Osindero's conditional GAN with the paper's MNIST MLPs.
+
+    Args:
+        latent_dim: size of z (100, uniform).
+        num_classes: number of classes (10 for digits).
+        image_size, channels: image shape.
+        g_z_units, g_y_units, g_joint_units: G's layer widths (200, 1000, 1200).
+        d_x_units, d_y_units, d_joint_units: D's maxout widths (240, 50, 240).
+        d_pieces, d_joint_pieces: maxout pieces (5, 4).
+        dropout: dropout in both players (0.5).
+        learning_rate, lr_decay, momentum: SGD with momentum 0.5 whose learning rate decays by 1/1.00004 per step
+            from 0.1 (the paper's schedule; its momentum ramp to 0.7 is not reproduced).
+        seed: seed of the training-time noise.
+
+    Example:
+        >>> import tfgan_zoo
+        >>> m = tfgan_zoo.build_model("cgan", image_size=8, g_joint_units=32, d_joint_units=16)
+        >>> m.generate(3, seed=0, labels=[0, 1, 2]).shape
+        (3, 8, 8, 1)
+
+    Reference:
+        Mirza & Osindero, "Conditional Generative Adversarial Nets", arXiv:1411.1784, 2014.
+    """
+
+    def __init__(
+        self,
+        latent_dim=100,
+        latent_distribution="uniform",
+        num_classes=10,
+        image_size=28,
+        channels=1,
+        g_z_units=200,
+        g_y_units=1000,
+        g_joint_units=1200,
+        d_x_units=240,
+        d_y_units=50,
+        d_joint_units=240,
+        d_pieces=5,
+        d_joint_pieces=4,
+        dropout=0.5,
+        learning_rate=0.1,
+        lr_decay=1.00004,
+        momentum=0.5,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, **kwargs)
+        self.latent_dim = latent_dim
+        self.latent_distribution = latent_distribution
+        self.num_classes = num_classes
+        self.image_size = image_size
+        self.channels = channels
+        self.g_z_units = g_z_units
+        self.g_y_units = g_y_units
+        self.g_joint_units = g_joint_units
+        self.d_x_units = d_x_units
+        self.d_y_units = d_y_units
+        self.d_joint_units = d_joint_units
+        self.d_pieces = d_pieces
+        self.d_joint_pieces = d_joint_pieces
+        self.dropout = dropout
+        self.learning_rate = learning_rate
+        self.lr_decay = lr_decay
+        self.momentum = momentum
+        self.generator = cgan_networks.build_generator(
+            latent_dim, num_classes, image_size, channels, g_z_units, g_y_units, g_joint_units, dropout
+        )
+        self.discriminator = cgan_networks.build_discriminator(
+            num_classes, image_size, channels, d_x_units, d_y_units, d_joint_units, d_pieces, d_joint_pieces, dropout
+        )
+        self._finish_init()
+
+    def player_models(self):
+        return {"generator": [self.generator], "discriminator": [self.discriminator]}
+
+    def default_optimizers(self):
+        def make():
+            schedule = keras.optimizers.schedules.ExponentialDecay(self.learning_rate, 1, 1.0 / self.lr_decay)
+            return keras.optimizers.SGD(schedule, momentum=self.momentum)
+
+        return {"generator": make(), "discriminator": make()}
+
+    def discriminator_loss(self, real_outputs, fake_outputs):
+        return minimax_discriminator_loss(real_outputs, fake_outputs)
+
+    def generator_loss(self, fake_outputs):
+        return non_saturating_generator_loss(fake_outputs)

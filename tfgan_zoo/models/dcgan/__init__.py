@@ -1,0 +1,1 @@
+from tfgan_zoo.models.dcgan.dcgan_gan import DCGAN

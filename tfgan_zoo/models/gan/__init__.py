@@ -1,0 +1,1 @@
+from tfgan_zoo.models.gan.gan_gan import GAN

@@ -1,0 +1,1 @@
+from tfgan_zoo.models.lsgan.lsgan_gan import LSGAN

@@ -1,0 +1,1 @@
+from tfgan_zoo.models.wgan.wgan_gan import WGAN
