@@ -1,0 +1,162 @@
+"""The trainer: strategy scope → build → compile → data → callbacks → fit. The one place that opens a scope."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+
+import keras
+import tensorflow as tf
+
+from tfgan_zoo.config import ConfigError, ExperimentConfig
+from tfgan_zoo.training.callbacks import SampleGrid, StepCheckpoint
+from tfgan_zoo.training.distribute import get_strategy, is_chief
+
+
+@dataclasses.dataclass
+class TrainResult:
+    model: keras.Model
+    history: dict
+    workdir: str
+    checkpoint_dir: str
+    sample_path: str | None
+    start_step: int
+    end_step: int
+    seconds: float
+
+
+def optimizer_from_config(spec):
+    """`{name: adam, learning_rate: 1e-4, beta_1: 0.5}` or Keras' `{class_name, config}` → optimizer."""
+    if isinstance(spec, str):
+        return keras.optimizers.get(spec)
+    if not isinstance(spec, dict):
+        raise ConfigError(f"An optimizer must be a name or a mapping, got {spec!r}.")
+    if "class_name" in spec:
+        return keras.optimizers.deserialize(spec)
+    spec = dict(spec)
+    name = spec.pop("name", None)
+    if not name:
+        raise ConfigError(f"Optimizer spec {spec} needs a 'name' (adam, rmsprop, sgd, ...).")
+    try:
+        return keras.optimizers.get({"class_name": name, "config": spec})
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"Bad optimizer spec {name} {spec}: {e}") from None
+
+
+def build_and_compile(config: ExperimentConfig, strategy=None):
+    """Builds and compiles the configured model inside `strategy`'s scope (call under the strategy you train
+    with; the default strategy otherwise)."""
+    from tfgan_zoo import build_model
+
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope():
+        model = build_model(config)
+        optimizers = {k: optimizer_from_config(v) for k, v in config.train.optimizers.items()}
+        model.compile(optimizers=optimizers, jit_compile=config.train.jit_compile)
+    return model
+
+
+def _steps_plan(t):
+    if t.steps % t.steps_per_epoch:
+        raise ConfigError(
+            f"train.steps ({t.steps}) must be a multiple of train.steps_per_epoch ({t.steps_per_epoch}); "
+            f"e.g. set train.steps={t.steps - t.steps % t.steps_per_epoch or t.steps_per_epoch}."
+        )
+    if t.checkpoint_every and t.steps_per_epoch % t.checkpoint_every:
+        raise ConfigError(
+            f"train.checkpoint_every ({t.checkpoint_every}) must divide train.steps_per_epoch ({t.steps_per_epoch})."
+        )
+    return t.steps // t.steps_per_epoch
+
+
+def train(config: ExperimentConfig, workdir=None, resume=False, extra_callbacks=None, strategy=None) -> TrainResult:
+    """Trains the configured GAN with `model.fit`, writing checkpoints, sample grids and TensorBoard logs.
+
+    Args:
+        config: a validated `ExperimentConfig`.
+        workdir: overrides `train.workdir`.
+        resume: restore the latest checkpoint in `<workdir>/checkpoints` and continue from its step.
+        strategy: a ready `tf.distribute` strategy (otherwise built from `train.strategy`).
+    """
+    from tfgan_zoo.data import build_dataset
+
+    t = config.train
+    workdir = workdir or t.workdir
+    epochs = _steps_plan(t)
+    keras.utils.set_random_seed(t.seed)
+    keras.mixed_precision.set_dtype_policy(t.mixed_precision or "float32")
+    try:
+        strategy = strategy or get_strategy(t.strategy, t.tpu_address)
+        model = build_and_compile(config, strategy)
+    finally:
+        keras.mixed_precision.set_dtype_policy("float32")
+    chief = is_chief(strategy)
+
+    ckpt_dir = os.path.join(workdir, "checkpoints")
+    if not chief:  # non-chief workers save into a private folder (MultiWorkerMirroredStrategy convention)
+        ckpt_dir = os.path.join(workdir, "checkpoints_workers", f"worker_{strategy.cluster_resolver.task_id}")
+    checkpoint = tf.train.Checkpoint(model=model)
+    manager = tf.train.CheckpointManager(checkpoint, ckpt_dir, max_to_keep=3)
+    if resume:
+        latest = manager.latest_checkpoint
+        if latest is None:
+            print(f"[tfgan-zoo] --resume: no checkpoint in {ckpt_dir}; starting from step 0.")
+        else:
+            try:
+                checkpoint.restore(latest).assert_existing_objects_matched()
+            except (tf.errors.OpError, AssertionError, ValueError) as e:
+                raise RuntimeError(
+                    f"Could not restore checkpoint {latest}: {type(e).__name__}: {str(e).splitlines()[0]}. "
+                    "It may be corrupt or from a different model/config; remove it or train without --resume."
+                ) from None
+    start_step = int(model.optimizer.iterations.numpy())
+    os.makedirs(workdir, exist_ok=True)
+    if chief:
+        with open(os.path.join(workdir, "config.json"), "w") as f:
+            json.dump(config.to_dict(), f, indent=2)
+
+    batch = t.batch_size * getattr(model, "n_critic", 1)
+    dataset, _ = build_dataset(config.data, model.task, batch, seed=t.seed)
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        dataset = dataset.with_options(options)
+
+    writer = None
+    if t.tensorboard and chief:
+        writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
+    source_pairs = None
+    if model.task == "image_to_image":
+        src, tgt = next(iter(dataset.unbatch().batch(min(8, t.batch_size * 4)).take(1)))
+        source_pairs = (src.numpy(), tgt.numpy())
+    samples = SampleGrid(
+        os.path.join(workdir, "samples"), t.num_sample_images, t.sample_every_epochs,
+        source_pairs=source_pairs, summary_writer=writer, write=chief,
+    )
+    callbacks = [StepCheckpoint(manager, t.checkpoint_every), samples]
+    if writer is not None:
+        callbacks.append(keras.callbacks.TensorBoard(os.path.join(workdir, "tensorboard"), write_graph=False,
+                                                     update_freq="epoch"))
+    callbacks += list(extra_callbacks or [])
+
+    history: dict = {}
+    t0 = time.time()
+    spe = t.steps_per_epoch
+    done = start_step
+    if done >= t.steps:
+        print(f"[tfgan-zoo] already trained {done} steps (train.steps={t.steps}); nothing to do.")
+    else:
+        segments = []
+        if done % spe:  # finish the interrupted epoch first
+            segments.append(dict(epochs=done // spe + 1, initial_epoch=done // spe, steps_per_epoch=spe - done % spe))
+            done += spe - done % spe
+        if done < t.steps:
+            segments.append(dict(epochs=epochs, initial_epoch=done // spe, steps_per_epoch=spe))
+        for seg in segments:
+            h = model.fit(dataset, callbacks=callbacks, verbose=t.verbose if chief else 0, **seg)
+            for k, v in h.history.items():
+                history.setdefault(k, []).extend(float(x) if not hasattr(x, "__len__") else float(x[0]) for x in v)
+    end_step = int(model.optimizer.iterations.numpy())
+    return TrainResult(model, history, workdir, ckpt_dir, samples.last_path, start_step, end_step, time.time() - t0)
