@@ -48,10 +48,19 @@ def tpu_strategy(tpu_address="local"):
         ) from None
 
 
-def mirrored_strategy():
+def mirrored_strategy(devices=None):
+    """MirroredStrategy over all GPUs, else over all logical CPUs.
+
+    On CPUs, gradients are reduced with `ReductionToOneDevice`: with the default collective all-reduce, the
+    collectives of synchronized batch norm and of the gradient all-reduce were assigned clashing instance keys
+    ("Shape mismatch in the collective instance") in Keras 3.15 / TF 2.21.
+    """
     gpus = tf.config.list_logical_devices("GPU")
-    devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
-    return tf.distribute.MirroredStrategy(devices)
+    if devices is None:
+        devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
+    if gpus:
+        return tf.distribute.MirroredStrategy(devices)
+    return tf.distribute.MirroredStrategy(devices, cross_device_ops=tf.distribute.ReductionToOneDevice())
 
 
 def multi_worker_strategy():
