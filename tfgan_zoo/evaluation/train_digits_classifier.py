@@ -59,7 +59,10 @@ def train(output_dir=digits.ASSETS, epochs: int = 60, seed: int = 0, batch_size:
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     weights_path = output_dir / "digits_classifier.weights.h5"
-    model.save_weights(str(weights_path))
+    # Save from an uncompiled twin so the file holds the network's weights only (no optimizer slots).
+    export = digits.build_digits_classifier(arch["image_size"], tuple(arch["filters"]), arch["num_classes"], arch["dropout"])
+    export.set_weights(model.get_weights())
+    export.save_weights(str(weights_path))
     config = {
         "description": "Classifier of scikit-learn's handwritten digits (32x32, [-1, 1]) for digits FID/IS/coverage.",
         "architecture": arch,
