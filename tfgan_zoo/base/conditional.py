@@ -90,9 +90,7 @@ class ConditionalGAN(BaseGAN):
         labels = self.check_labels(labels)
         if len(labels) != num_images:
             raise ValueError(f"Got {len(labels)} labels for {num_images} images.")
-        if seed is None:
-            seed = int(np.random.randint(0, 2**31 - 1))
-        latents = latents_from_seed(seed, num_images, self.latent_dim, self.latent_distribution)
+        latents = self.latents_for(num_images, seed)
         outs = [
             tf.cast(self((latents[i : i + batch_size], labels[i : i + batch_size]), training=False), tf.float32).numpy()
             for i in range(0, num_images, batch_size)

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgan_zoo.layers.random import consistent_random, replica_info, sample_latents
+from tfgan_zoo.layers.random import consistent_random, latents_from_seed, replica_info, sample_latents
 
 
 class BaseGAN(keras.Model):
@@ -177,6 +177,13 @@ class BaseGAN(keras.Model):
             self.seed_generator,
             distribution or getattr(self, "latent_distribution", "normal"),
         )
+
+    def latents_for(self, num_images, seed=None):
+        """Deterministic latents for `generate`: stateless RNG from `seed` (a random seed if None); the same op
+        as the exported `sample` signature, so both give the same images for a seed."""
+        if seed is None:
+            seed = int(np.random.randint(0, 2**31 - 1))
+        return latents_from_seed(seed, num_images, self.latent_dim, self.latent_distribution)
 
     def random_uniform(self, shape):
         """Uniform [0, 1) draws, consistent across replicas (e.g. gradient-penalty alphas)."""

@@ -93,12 +93,6 @@ class UnconditionalGAN(BaseGAN):
         images = _images_from_batch(data)
         return tf.cast(images, self.compute_dtype)
 
-    def latents_for(self, num_images, seed=None):
-        """Deterministic latents for `generate`: stateless RNG from `seed` (random seed if None)."""
-        if seed is None:
-            seed = int(np.random.randint(0, 2**31 - 1))
-        return latents_from_seed(seed, num_images, self.latent_dim, self.latent_distribution)
-
     def generate(self, num_images, seed=None, batch_size=64):
         """Generates `num_images` images in [-1, 1] as a numpy array `[N, H, W, C]`.
 

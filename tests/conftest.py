@@ -1,0 +1,34 @@
+"""Test session setup: two logical CPU devices (for MirroredStrategy tests) before TensorFlow initialises."""
+
+import os
+
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+_cpu = tf.config.list_physical_devices("CPU")[0]
+try:
+    tf.config.set_logical_device_configuration(_cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+except RuntimeError:  # already initialised by another conftest; the check below reports it
+    pass
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def tiny_config_path(name):
+    return os.path.join(REPO, "zoo_configs", name, f"{name}_tiny.yaml")
+
+
+def load_tiny(name, overrides=None):
+    import tfgan_zoo
+
+    return tfgan_zoo.load_config(tiny_config_path(name), overrides)
+
+
+@pytest.fixture
+def two_cpus():
+    devices = tf.config.list_logical_devices("CPU")
+    assert len(devices) >= 2, "the test session needs 2 logical CPU devices (tests/conftest.py sets them up)"
+    return [d.name for d in devices[:2]]

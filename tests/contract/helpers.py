@@ -1,0 +1,50 @@
+"""Shared pieces of the model contract tests: building from tiny configs and a fixed batch of real data."""
+
+import numpy as np
+import tensorflow as tf
+
+import tfgan_zoo
+from tfgan_zoo.data import build_dataset
+from tfgan_zoo.training import build_and_compile
+from tests.conftest import load_tiny
+
+
+def batch_size_for(model, config):
+    return config.train.batch_size * getattr(model, "n_critic", 1)
+
+
+def fixed_dataset(model, config, steps=2):
+    """A deterministic (unshuffled, repeated) dataset of real bundled data for `steps` steps."""
+    config.data.shuffle_buffer = 0
+    ds, _ = build_dataset(config.data, model.task, batch_size_for(model, config), seed=0)
+    return ds
+
+
+def build_tiny(name, strategy=None, seed=0, jit_compile=False):
+    import keras
+
+    config = load_tiny(name)
+    config.train.jit_compile = jit_compile
+    keras.utils.set_random_seed(seed)
+    return build_and_compile(config, strategy), config
+
+
+def inference_inputs(model, n=3):
+    if model.task == "image_to_image":
+        return np.random.default_rng(0).uniform(-1, 1, (n, model.image_size, model.image_size, model.in_channels)).astype("float32")
+    z = model.latents_for(n, seed=3)
+    if model.task == "conditional":
+        return (z, np.arange(n, dtype=np.int32) % model.num_classes)
+    return z
+
+
+def outputs(model, inputs):
+    return tf.cast(model(inputs, training=False), tf.float32).numpy()
+
+
+def weights_snapshot(models):
+    return [[w.copy() for w in m.get_weights()] for m in models]
+
+
+def all_names():
+    return tfgan_zoo.list_models()
