@@ -16,6 +16,25 @@ from typing import Any
 import yaml
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML 1.1 reads `1e-4` (no dot) as a string; configs mean a float."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    __import__("re").compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$""",
+        __import__("re").X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def yaml_load(text):
+    return yaml.load(text, Loader=_Loader)
+
+
 class ConfigError(ValueError):
     """A configuration is malformed; the message says what was expected."""
 
@@ -179,7 +198,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     path = [p for p in key.strip().split(".") if p]
     if len(path) < 2:
         raise ConfigError(f"Override {text!r} must name a section and a key, e.g. train.steps=100.")
-    return path, yaml.safe_load(value)
+    return path, yaml_load(value)
 
 
 def apply_overrides(raw: dict, overrides: list[str] | None) -> dict:
@@ -208,7 +227,7 @@ def load_config(path: str | os.PathLike, overrides: list[str] | None = None) -> 
         raise ConfigError(f"Config file {path!r} does not exist. Configs live under zoo_configs/<family>/.")
     with open(path) as f:
         try:
-            raw = yaml.safe_load(f) or {}
+            raw = yaml_load(f) or {}
         except yaml.YAMLError as e:
             raise ConfigError(f"{path} is not valid YAML: {e}") from None
     return config_from_dict(apply_overrides(raw, overrides))

@@ -104,7 +104,9 @@ def test_warmup_file_parses_and_replays(zoo, name):
 @pytest.mark.parametrize("name", MODELS)
 def test_only_the_inference_generator_is_exported(zoo, name):
     model, path = zoo.get(name)
-    expected = sorted(tuple(v.shape) for v in model.inference_generator.variables)
+    # Every float variable of the inference generator, and nothing else (RNG seed states of training-only dropout
+    # are not used by the serving graph and are not exported).
+    expected = sorted(tuple(v.shape) for v in model.inference_generator.variables if "float" in str(v.dtype))
     assert _checkpoint_variable_shapes(path) == expected
     meta = read_export_metadata(path)
     assert meta["model"] == name and meta["task"] == model.task
@@ -122,7 +124,8 @@ def test_ema_generator_is_the_one_exported(tmp_path):
     np.testing.assert_allclose(out.numpy(), call_model(model, inputs), atol=1e-6)
     raw = model.generator(inputs["latents"], training=False).numpy()
     assert np.abs(out.numpy() - raw).max() > 1e-2
-    assert len(_checkpoint_variable_shapes(path)) == len(model.generator_ema.variables)
+    assert len(_checkpoint_variable_shapes(path)) == len(
+        [v for v in model.generator_ema.variables if "float" in str(v.dtype)])
 
 
 def test_signatures_using_other_variables_are_refused(tmp_path):
@@ -141,8 +144,7 @@ def test_signatures_using_other_variables_are_refused(tmp_path):
     model.serving_signatures = leaky
     with pytest.raises(ExportError, match="outside the inference generator"):
         export_saved_model(model, tmp_path)
-    assert list_versions(tmp_path / "dcgan") == []
-    assert not [p for p in os.listdir(tmp_path / "dcgan") if p.startswith(".tmp")]
+    assert not os.path.exists(tmp_path / "dcgan"), "a refused export must leave nothing behind"
 
 
 def test_uint8_outputs_in_graph(tmp_path):

@@ -22,26 +22,34 @@ from tfgan_zoo.evaluation._utils import as_float64_matrix, row_chunks, squared_d
 DEFAULT_SIGMAS = tuple(np.logspace(-1.0, 0.0, 10))
 
 
-def parzen_log_likelihood(samples, data, sigma: float) -> np.ndarray:
-    """Per-example log p̂(x) of `data` `[M, D]` under a Gaussian Parzen window on `samples` `[N, D]`."""
+def _log_likelihoods(samples, data, sigmas) -> np.ndarray:
+    """`[len(sigmas), M]` log p̂(x) for every σ, computing the distances once."""
     mu = as_float64_matrix(samples, "samples")
     x = as_float64_matrix(data, "data")
     if mu.shape[1] != x.shape[1]:
         raise ValueError(f"samples and data have different dimensions: {mu.shape[1]} vs {x.shape[1]}.")
-    if sigma <= 0:
-        raise ValueError(f"sigma must be positive, got {sigma}.")
+    sigmas = np.asarray(sigmas, np.float64).reshape(-1)
+    if np.any(sigmas <= 0):
+        raise ValueError(f"sigmas must be positive, got {sigmas}.")
     n, d = mu.shape
     mu_sq = np.einsum("ij,ij->i", mu, mu)
-    out = np.empty(len(x))
+    out = np.empty((len(sigmas), len(x)))
     for rows in row_chunks(len(x), n):
-        exponent = -squared_distances(x[rows], mu, mu_sq) / (2.0 * sigma**2)
-        out[rows] = scipy.special.logsumexp(exponent, axis=1)
-    return out - np.log(n) - 0.5 * d * np.log(2.0 * np.pi * sigma**2)
+        sq = squared_distances(x[rows], mu, mu_sq)
+        for i, s in enumerate(sigmas):
+            out[i, rows] = scipy.special.logsumexp(-sq / (2.0 * s**2), axis=1)
+    return out - np.log(n) - 0.5 * d * np.log(2.0 * np.pi * sigmas[:, None] ** 2)
+
+
+def parzen_log_likelihood(samples, data, sigma: float) -> np.ndarray:
+    """Per-example log p̂(x) of `data` `[M, D]` under a Gaussian Parzen window on `samples` `[N, D]`."""
+    return _log_likelihoods(samples, data, [sigma])[0]
 
 
 def select_parzen_sigma(samples, validation, sigmas=DEFAULT_SIGMAS) -> tuple[float, dict]:
     """The σ of `sigmas` with the highest mean validation log-likelihood; also returns `{σ: mean LL}`."""
-    scores = {float(s): float(parzen_log_likelihood(samples, validation, s).mean()) for s in sigmas}
+    means = _log_likelihoods(samples, validation, sigmas).mean(axis=1)
+    scores = {float(s): float(v) for s, v in zip(sigmas, means)}
     best = max(scores, key=scores.get)
     return best, scores
 

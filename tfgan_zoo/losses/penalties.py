@@ -18,6 +18,7 @@ def _gradient_norms(critic_fn, inputs):
 
 def interpolate(real, fake, alpha):
     """x̂ = α·x + (1-α)·x̃ with one α per example (shape `[B]`)."""
+    real = tf.convert_to_tensor(real)
     alpha = tf.reshape(tf.cast(alpha, real.dtype), [-1] + [1] * (real.shape.rank - 1))
     return alpha * real + (1.0 - alpha) * tf.cast(fake, real.dtype)
 

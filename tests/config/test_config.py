@@ -1,0 +1,95 @@
+"""Strict configs: unknown keys, bad values and overrides."""
+
+import os
+
+import pytest
+
+import tfgan_zoo
+from tfgan_zoo.config import ConfigError, apply_overrides, config_from_dict, parse_override
+
+BASE = {"model": {"name": "dcgan", "params": {"image_size": 16}}, "data": {"source": "digits"}}
+
+
+def test_every_shipped_config_loads():
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "zoo_configs")
+    paths = [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs if f.endswith(".yaml")]
+    assert len(paths) >= 21
+    for p in paths:
+        cfg = tfgan_zoo.load_config(p)
+        assert cfg.model.name in tfgan_zoo.list_models()
+
+
+def test_unknown_section_key_names_it_and_lists_valid_keys():
+    with pytest.raises(ConfigError) as e:
+        config_from_dict({**BASE, "train": {"batch_sise": 3}})
+    assert "train.batch_sise" in str(e.value) and "batch_size" in str(e.value)
+
+
+def test_unknown_model_param_lists_valid_params():
+    with pytest.raises(ConfigError) as e:
+        config_from_dict({"model": {"name": "dcgan", "params": {"latnet_dim": 3}}})
+    msg = str(e.value)
+    assert "latnet_dim" in msg and "latent_dim" in msg
+
+
+def test_unknown_model_and_section():
+    with pytest.raises(ConfigError, match="Registered models"):
+        config_from_dict({"model": {"name": "dcgann"}})
+    with pytest.raises(ConfigError, match="'trian'"):
+        config_from_dict({**BASE, "trian": {}})
+    with pytest.raises(ConfigError, match="model.name is required"):
+        config_from_dict({})
+
+
+@pytest.mark.parametrize(
+    "train,match",
+    [
+        ({"batch_size": "64"}, "integer"),
+        ({"batch_size": 0}, "positive"),
+        ({"strategy": "gpu"}, "strategy"),
+        ({"mixed_precision": "fp16"}, "mixed_precision"),
+        ({"jit_compile": "yes"}, "true or false"),
+        ({"optimizers": {"critic": {"name": "adam"}}}, "unknown player"),
+    ],
+)
+def test_bad_values(train, match):
+    with pytest.raises(ConfigError, match=match):
+        config_from_dict({**BASE, "train": train})
+
+
+def test_overrides():
+    assert parse_override("train.learning_rate=1e-4") == (["train", "learning_rate"], 1e-4)
+    raw = apply_overrides(BASE, ["train.steps=7", "model.params.latent_dim=12", "train.jit_compile=true"])
+    cfg = config_from_dict(raw)
+    assert cfg.train.steps == 7 and cfg.model.params["latent_dim"] == 12 and cfg.train.jit_compile is True
+    assert BASE["model"]["params"] == {"image_size": 16}  # input untouched
+    with pytest.raises(ConfigError, match="section.key=value"):
+        parse_override("train.steps")
+    with pytest.raises(ConfigError, match="name a section"):
+        parse_override("steps=3")
+
+
+def test_missing_file_and_bad_yaml(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        tfgan_zoo.load_config(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: [unclosed")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        tfgan_zoo.load_config(bad)
+
+
+def test_build_model_api_errors():
+    with pytest.raises(KeyError, match="Registered models"):
+        tfgan_zoo.build_model("nope")
+    with pytest.raises(ConfigError, match="latnet_dim"):
+        tfgan_zoo.build_model("dcgan", latnet_dim=3)
+    assert tfgan_zoo.list_models("image_to_image") == ["pix2pix"]
+    with pytest.raises(ValueError, match="Unknown task"):
+        tfgan_zoo.list_models("video")
+
+
+def test_registry_rejects_duplicates():
+    from tfgan_zoo.registry import register_model
+
+    with pytest.raises(ValueError, match="already registered"):
+        register_model("dcgan", task="unconditional")(type("Other", (tfgan_zoo.get_model_class("dcgan"),), {}))
