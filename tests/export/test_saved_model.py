@@ -186,6 +186,7 @@ def test_versions_layout_and_overwrite(tmp_path):
         export_saved_model(model, tmp_path, output_dtype="int4")
 
 
+@pytest.mark.slow  # a TensorFlow subprocess: about 10 s on 2 cores
 def test_saved_model_cli_run(zoo, tmp_path):
     """`saved_model_cli run`, the reference TF1-loader tool, runs the export and gets the in-process images."""
     model, path = zoo.get("dcgan")
