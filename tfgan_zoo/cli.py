@@ -87,8 +87,8 @@ def restore_model(config, checkpoint):
             "(…/ckpt-600), a .weights.h5 or a .keras file."
         )
     try:
-        tf.train.Checkpoint(model=model).restore(prefix).expect_partial().assert_existing_objects_matched()
-    except (tf.errors.OpError, AssertionError, ValueError) as e:
+        model.checkpoint().restore(prefix).expect_partial().assert_existing_objects_matched()
+    except (tf.errors.OpError, AssertionError, ValueError, IndexError) as e:
         raise RuntimeError(
             f"Checkpoint {prefix} does not match {config.model.name} with this config "
             f"({type(e).__name__}: {str(e).splitlines()[0]})."

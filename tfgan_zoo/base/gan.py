@@ -117,6 +117,16 @@ class BaseGAN(keras.Model):
             opts[name] = opt
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         self._inner_jit = bool(jit_compile) and replicas > 1
+        if self._inner_jit and self._has_cross_replica_layers():
+            import warnings
+
+            warnings.warn(
+                f"jit_compile=True with {replicas} replicas: {type(self).__name__} has synchronized batch norm, whose "
+                "cross-replica all-reduce cannot run inside an XLA cluster under a distribution strategy "
+                "(TF raises 'merge_call called while defining a new graph'). Training without XLA.",
+                stacklevel=2,
+            )
+            self._inner_jit = False
         outer_jit = bool(jit_compile) and replicas == 1
         self.player_optimizers = opts
         super().compile(
@@ -130,6 +140,14 @@ class BaseGAN(keras.Model):
         for name, opt in opts.items():
             if not opt.built:
                 opt.build(self.player_variables(name))
+
+    def _has_cross_replica_layers(self):
+        for models in self.player_models().values():
+            for m in models:
+                for layer in m._flatten_layers():
+                    if isinstance(layer, keras.layers.BatchNormalization) and layer.synchronized:
+                        return True
+        return False
 
     def get_compile_config(self):
         if not getattr(self, "player_optimizers", None):
@@ -206,6 +224,13 @@ class BaseGAN(keras.Model):
     @property
     def metrics(self):
         return list(self.loss_trackers.values())
+
+    def checkpoint(self):
+        """A `tf.train.Checkpoint` of everything a resumed run needs: every player and its optimizer, EMA
+        networks, and the states of all random seed generators (which the object graph does not reach)."""
+        seeds = [v.value for v in self.variables if v.path.endswith("seed_generator_state")]
+        optimizers = {f"{name}_optimizer": opt for name, opt in self.player_optimizers.items()}
+        return tf.train.Checkpoint(model=self, seed_states=seeds, **optimizers)
 
     # ----------------------------------------------------------------------------------------- EMA
     def _make_ema(self, model, name):

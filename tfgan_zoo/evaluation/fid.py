@@ -40,7 +40,18 @@ def _sqrtm(a: np.ndarray) -> tuple[np.ndarray, bool]:
     return np.asarray(root), bool(ok)
 
 
-def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6, imag_tolerance: float = 1e-3) -> float:
+def _trace_sqrt_eigh(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
+    """Tr((Σ1 Σ2)^{1/2}) = Tr((Σ1^{1/2} Σ2 Σ1^{1/2})^{1/2}): two symmetric eigendecompositions, real by
+    construction (negative eigenvalues from round-off are clipped)."""
+    w, v = np.linalg.eigh(sigma1)
+    root1 = (v * np.sqrt(np.clip(w, 0.0, None))) @ v.T
+    m = root1 @ sigma2 @ root1
+    return float(np.sqrt(np.clip(np.linalg.eigvalsh((m + m.T) / 2.0), 0.0, None)).sum())
+
+
+def frechet_distance(
+    mu1, sigma1, mu2, sigma2, eps: float = 1e-6, imag_tolerance: float = 1e-3, method: str = "sqrtm"
+) -> float:
     """Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2).
 
     Args:
@@ -49,6 +60,8 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6, imag_tolerance
         eps: the offset added to both diagonals when `sigma1 @ sigma2` is singular (the TTUR convention).
         imag_tolerance: largest |imaginary part| allowed on the diagonal of the square root before the result
             is declared unreliable (numerical noise makes a tiny imaginary part normal).
+        method: 'sqrtm' (`scipy.linalg.sqrtm` of the product, as the reference implementation) or 'eigh'
+            (the same trace from symmetric eigendecompositions: faster, never complex, no offset needed).
 
     Returns:
         The squared Fréchet distance as a Python float (what papers call "FID").
@@ -61,6 +74,10 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6, imag_tolerance
             "sets must come from the same feature network."
         )
     diff = mu1 - mu2
+    if method == "eigh":
+        return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * _trace_sqrt_eigh(sigma1, sigma2))
+    if method != "sqrtm":
+        raise ValueError(f"Unknown method {method!r}; expected 'sqrtm' or 'eigh'.")
     covmean, ok = _sqrtm(sigma1 @ sigma2)
     if not ok:
         offset = np.eye(sigma1.shape[0]) * eps
@@ -81,11 +98,42 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6, imag_tolerance
     return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * np.trace(covmean))
 
 
-def fid_from_features(real_features, fake_features, eps: float = 1e-6) -> float:
-    """FID between two sets of feature vectors `[N, D]` and `[M, D]` (float64 statistics)."""
-    mu_r, sigma_r = feature_statistics(real_features)
-    mu_f, sigma_f = feature_statistics(fake_features)
-    return frechet_distance(mu_r, sigma_r, mu_f, sigma_f, eps=eps)
+def _fid_sample_space(x1: np.ndarray, x2: np.ndarray) -> float:
+    """Exact FID when a set has no more samples than dimensions, computed in sample space.
+
+    With centred data A1 `[n1, D]`, A2 `[n2, D]`, the non-zero eigenvalues of Σ1Σ2 are the squared singular values
+    of C = A1 A2ᵀ / √((n1−1)(n2−1)), so Tr((Σ1Σ2)^{1/2}) is C's nuclear norm: an `[n1, n2]` SVD instead of a
+    `[D, D]` square root of a singular matrix.
+    """
+    a1, a2 = x1 - x1.mean(axis=0), x2 - x2.mean(axis=0)
+    n1, n2 = len(x1), len(x2)
+    diff = x1.mean(axis=0) - x2.mean(axis=0)
+    c = (a1 @ a2.T) / np.sqrt((n1 - 1.0) * (n2 - 1.0))
+    trace_sqrt = np.linalg.svd(c, compute_uv=False).sum()
+    return float(diff @ diff + (a1 * a1).sum() / (n1 - 1.0) + (a2 * a2).sum() / (n2 - 1.0) - 2.0 * trace_sqrt)
+
+
+def fid_from_features(real_features, fake_features, eps: float = 1e-6, method: str = "auto") -> float:
+    """FID between two sets of feature vectors `[N, D]` and `[M, D]` (float64 statistics).
+
+    Args:
+        method: 'sqrtm' or 'eigh' (see `frechet_distance`), 'sample' (exact sample-space form, for small sets),
+            or 'auto': 'sqrtm' when both sets have more samples than dimensions (every published protocol),
+            'sample' otherwise (a tiny set in 2048 dimensions: exact and fast instead of an offset sqrtm).
+    """
+    real = as_float64_matrix(real_features, "real_features")
+    fake = as_float64_matrix(fake_features, "fake_features")
+    if real.shape[1] != fake.shape[1]:
+        raise ValueError(f"Feature dimensions differ: {real.shape[1]} vs {fake.shape[1]}.")
+    if len(real) < 2 or len(fake) < 2:
+        raise ValueError(f"FID needs at least 2 feature vectors per set, got {len(real)} and {len(fake)}.")
+    if method == "auto":
+        method = "sqrtm" if min(len(real), len(fake)) > real.shape[1] else "sample"
+    if method == "sample":
+        return _fid_sample_space(real, fake)
+    mu_r, sigma_r = feature_statistics(real)
+    mu_f, sigma_f = feature_statistics(fake)
+    return frechet_distance(mu_r, sigma_r, mu_f, sigma_f, eps=eps, method=method)
 
 
 def statistics_from_sums(total, outer, count) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +158,7 @@ class FrechetInceptionDistance(keras.metrics.Metric):
         num_features: feature dimension D (2048 for Inception pool_3, 64 for the digits classifier).
         feature_network: optional callable mapping an image batch to `[B, D]` features inside the graph (e.g.
             `FeatureNetwork.features_tf`); without it `update_state` takes features.
-        eps: see `frechet_distance`.
+        eps, method: see `frechet_distance`.
 
     Example:
         >>> m = FrechetInceptionDistance(num_features=4)
@@ -119,11 +167,12 @@ class FrechetInceptionDistance(keras.metrics.Metric):
         True
     """
 
-    def __init__(self, num_features, feature_network=None, eps=1e-6, name="fid", **kwargs):
+    def __init__(self, num_features, feature_network=None, eps=1e-6, method="sqrtm", name="fid", **kwargs):
         super().__init__(name=name, **kwargs)
         self.num_features = int(num_features)
         self.feature_network = feature_network
         self.eps = eps
+        self.method = method
         d = self.num_features
         self.real_sum = self.add_variable((d,), "zeros", dtype="float64", name="real_sum")
         self.real_outer = self.add_variable((d, d), "zeros", dtype="float64", name="real_outer")
@@ -173,11 +222,13 @@ class FrechetInceptionDistance(keras.metrics.Metric):
         return statistics_from_sums(self.fake_sum.numpy(), self.fake_outer.numpy(), self.fake_count.numpy())
 
     def result(self):
-        eps = self.eps
+        eps, method = self.eps, self.method
 
         def compute(rs, ro, rn, fs, fo, fn):
             return np.float64(
-                frechet_distance(*statistics_from_sums(rs, ro, rn), *statistics_from_sums(fs, fo, fn), eps=eps)
+                frechet_distance(
+                    *statistics_from_sums(rs, ro, rn), *statistics_from_sums(fs, fo, fn), eps=eps, method=method
+                )
             )
 
         values = [self.real_sum, self.real_outer, self.real_count, self.fake_sum, self.fake_outer, self.fake_count]
@@ -185,4 +236,4 @@ class FrechetInceptionDistance(keras.metrics.Metric):
         return tf.reshape(out, [])
 
     def get_config(self):
-        return {"name": self.name, "num_features": self.num_features, "eps": self.eps}
+        return {"name": self.name, "num_features": self.num_features, "eps": self.eps, "method": self.method}

@@ -158,7 +158,7 @@ def resolve_feature_network(spec) -> FeatureNetwork | None:
     elif key.startswith("keras_inception_v3"):
         weights = key.split(":", 1)[1] if ":" in key else None
         net = inception.keras_inception_v3(weights=weights)
-    elif os.path.exists(os.path.expanduser(key)) or key.endswith(".pb"):
+    elif os.path.exists(os.path.expanduser(key)) or key.endswith(".pb") or os.sep in key:
         net = inception.load_inception(key)
     else:
         raise ValueError(
@@ -254,7 +254,7 @@ def _compute(proto: Protocol, fake: dict, real: dict, seed: int) -> tuple[dict, 
     o = proto.options
     m = proto.metric
     if m == "fid":
-        return {"value": fid_from_features(real["features"], fake["features"])}, {}
+        return {"value": fid_from_features(real["features"], fake["features"], method=o.get("method", "auto"))}, {}
     if m == "kid":
         mean, std = kid_from_features(real["features"], fake["features"], o.get("num_subsets", 100), o.get("subset_size", 1000), seed)
         return {"value": mean}, {"std": std}

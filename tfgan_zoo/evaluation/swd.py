@@ -93,13 +93,16 @@ def sliced_wasserstein(a: np.ndarray, b: np.ndarray, repeats: int = 4, direction
     if a.shape != b.shape:
         raise ValueError(f"The two descriptor sets must have the same shape, got {a.shape} and {b.shape}.")
     rng = np.random.default_rng(seed)
+    # float32 projections as in PGGAN's code; laid out [directions, points] so each sort runs on contiguous rows.
+    a_t, b_t = np.ascontiguousarray(a.T, np.float32), np.ascontiguousarray(b.T, np.float32)
     results = []
     for _ in range(repeats):
-        dirs = rng.standard_normal((a.shape[1], directions))
-        dirs /= np.linalg.norm(dirs, axis=0, keepdims=True)
-        proj_a = np.sort(a @ dirs, axis=0)
-        proj_b = np.sort(b @ dirs, axis=0)
-        results.append(np.abs(proj_a - proj_b).mean())
+        dirs = rng.standard_normal((directions, a.shape[1]))
+        dirs = (dirs / np.linalg.norm(dirs, axis=1, keepdims=True)).astype(np.float32)
+        proj_a = np.sort(dirs @ a_t, axis=1)
+        proj_b = np.sort(dirs @ b_t, axis=1)
+        proj_a -= proj_b
+        results.append(np.abs(proj_a).mean(dtype=np.float64))
     return float(np.mean(results))
 
 

@@ -97,7 +97,7 @@ def train(config: ExperimentConfig, workdir=None, resume=False, extra_callbacks=
     ckpt_dir = os.path.join(workdir, "checkpoints")
     if not chief:  # non-chief workers save into a private folder (MultiWorkerMirroredStrategy convention)
         ckpt_dir = os.path.join(workdir, "checkpoints_workers", f"worker_{strategy.cluster_resolver.task_id}")
-    checkpoint = tf.train.Checkpoint(model=model)
+    checkpoint = model.checkpoint()
     manager = tf.train.CheckpointManager(checkpoint, ckpt_dir, max_to_keep=3)
     if resume:
         latest = manager.latest_checkpoint
@@ -106,7 +106,7 @@ def train(config: ExperimentConfig, workdir=None, resume=False, extra_callbacks=
         else:
             try:
                 checkpoint.restore(latest).assert_existing_objects_matched()
-            except (tf.errors.OpError, AssertionError, ValueError) as e:
+            except (tf.errors.OpError, AssertionError, ValueError, IndexError) as e:
                 raise RuntimeError(
                     f"Could not restore checkpoint {latest}: {type(e).__name__}: {str(e).splitlines()[0]}. "
                     "It may be corrupt or from a different model/config; remove it or train without --resume."
