@@ -3,6 +3,7 @@ and the `serve` CLI command."""
 
 import argparse
 import os
+import shutil
 import socket
 import threading
 import time
@@ -62,8 +63,8 @@ def test_hot_reload_while_requests_flow(tmp_path):
         server.stop()
     assert not failures, failures[:5]
     assert seen.count(1) > 0 and seen.count(2) >= 20, (seen.count(1), seen.count(2))
-    last_one = max(i for i, v in enumerate(seen) if v == 1)
-    assert all(v == 2 for v in seen[last_one + 8 * 4:]), "after the switch only version 2 answers"
+    # A clean switch: once version 2 answered, version 1 finishes at most the requests already in flight.
+    assert seen[seen.index(2):].count(1) <= len(threads)
     assert [(s["version"], s["state"]) for s in status] == [(2, "AVAILABLE"), (1, "END")]
 
 
@@ -117,8 +118,6 @@ def test_broken_new_version_is_reported_and_the_old_one_keeps_serving(tmp_path):
             inputs = example_batch(m1)
             np.testing.assert_allclose(client.predict(inputs)["images"], call_model(m1, inputs), atol=1e-6)
             assert client.last_response.model_spec.version.value == 1
-            import shutil
-
             shutil.rmtree(bad)  # removed from disk: a later good version 3 replaces version 1
             export_saved_model(m2, tmp_path, "dcgan", version=3)
             server.manager.sync()
