@@ -98,10 +98,15 @@ class FeatureNetwork:
             x = (x + 1.0) * ((hi - lo) / 2.0) + lo
         return x
 
-    def _graph_fn(self):
+    def _graph_fn(self, image_shape):
+        """One compiled function per input (H, W, C), any batch size."""
         if getattr(self, "_compiled", None) is None:
-            self._compiled = tf.function(lambda x: self._forward(self.preprocess(x)), reduce_retracing=True)
-        return self._compiled
+            self._compiled = {}
+        key = tuple(int(d) for d in image_shape)
+        if key not in self._compiled:
+            spec = tf.TensorSpec([None, *key], tf.float32)
+            self._compiled[key] = tf.function(lambda x: self._forward(self.preprocess(x)), input_signature=[spec])
+        return self._compiled[key]
 
     def features_tf(self, images):
         """In-graph features of a batch (for the streaming metrics' `feature_network=`)."""
@@ -114,7 +119,7 @@ class FeatureNetwork:
         """Features and logits of `images` as float32 numpy arrays: `{"features": [N, D], "logits": [N, C]}`."""
         images = check_images(images)
         batch_size = batch_size or self.batch_size
-        fn = self._graph_fn()
+        fn = self._graph_fn(images.shape[1:])
         feats, logits = [], []
         for start in range(0, len(images), batch_size):
             f, lg = fn(tf.constant(images[start : start + batch_size]))

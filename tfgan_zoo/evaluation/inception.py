@@ -153,10 +153,10 @@ class TFInceptionNetwork(FeatureNetwork):
     def _forward(self, x):
         return self._fn(x)
 
-    def _graph_fn(self):
+    def _graph_fn(self, image_shape):
         if self.format == "graph_def":  # already a concrete function
             return lambda x: self._fn(self.preprocess(x))
-        return super()._graph_fn()
+        return super()._graph_fn(image_shape)
 
 
 def load_inception(path=None, batch_size: int = 64) -> TFInceptionNetwork:
