@@ -83,7 +83,7 @@ def conv_discriminator(
     filters = base_filters
     for i in range(n):
         x = keras.layers.Conv2D(
-            filters, kernel_size, strides=2, padding="same", use_bias=(i == 0 or normalization_kind == "none"),
+            filters, kernel_size, strides=2, padding="same", use_bias=normalization_kind == "none",
             kernel_initializer=DCGAN_INIT, name=f"down{i + 1}_conv",
         )(x)
         if i > 0:
@@ -91,7 +91,10 @@ def conv_discriminator(
             x = norm(x) if norm is not None else x
         x = keras.layers.LeakyReLU(0.2, name=f"down{i + 1}_lrelu")(x)
         filters *= 2
-    x = keras.layers.Conv2D(1, 4, padding="valid", kernel_initializer=DCGAN_INIT, name="logit_conv")(x)
+    # Bias-free like the reference implementations, except in an unnormalized critic.
+    x = keras.layers.Conv2D(
+        1, 4, padding="valid", use_bias=normalization_kind == "none", kernel_initializer=DCGAN_INIT, name="logit_conv"
+    )(x)
     x = keras.layers.Flatten(name="flatten")(x)
     x = keras.layers.Activation("linear", dtype="float32", name="logits")(x)
     return keras.Model(x_in, x, name=name)

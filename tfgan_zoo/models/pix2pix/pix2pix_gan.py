@@ -29,9 +29,9 @@ class Pix2Pix(ImageToImageGAN):
 
     Example:
         >>> import numpy as np, tfgan_zoo
-        >>> m = tfgan_zoo.build_model("pix2pix", image_size=16, g_base_filters=4, d_base_filters=4)
-        >>> m.translate(np.zeros((1, 16, 16, 3), "float32")).shape
-        (1, 16, 16, 3)
+        >>> m = tfgan_zoo.build_model("pix2pix", image_size=32, g_base_filters=4, d_base_filters=4)
+        >>> m.translate(np.zeros((1, 32, 32, 3), "float32")).shape
+        (1, 32, 32, 3)
 
     Reference:
         Isola, Zhu, Zhou & Efros, "Image-to-Image Translation with Conditional Adversarial Networks", CVPR 2017,

@@ -63,6 +63,11 @@ def build_unet_generator(image_size, in_channels, out_channels, base_filters, no
 def build_patch_discriminator(image_size, in_channels, out_channels, base_filters, num_layers, normalization_kind,
                               name="discriminator"):
     """Conditional PatchGAN over concat(source, target); returns a map of logits, one per patch."""
+    if image_size < 2 ** (num_layers + 2):
+        raise ValueError(
+            f"A {num_layers}-layer PatchGAN needs images of at least {2 ** (num_layers + 2)} pixels, got {image_size}; "
+            "use fewer d_layers or larger images."
+        )
     bias = normalization_kind != "batch"
     src = keras.Input((image_size, image_size, in_channels), name="source")
     tgt = keras.Input((image_size, image_size, out_channels), name="target")

@@ -1,0 +1,45 @@
+"""The `tfgan-zoo` command line."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from tfgan_zoo import cli
+from tests.conftest import REPO, tiny_config_path
+
+
+def test_list(capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "dcgan" in out and "image_to_image" in out
+
+
+def test_train_then_sample(tmp_path, capsys):
+    assert cli.main(["train", "--config", tiny_config_path("cgan"), "--workdir", str(tmp_path)]) == 0
+    assert "trained steps 0 → 2" in capsys.readouterr().out
+    out = tmp_path / "s.png"
+    npy = tmp_path / "s.npy"
+    assert cli.main(["sample", "--config", tiny_config_path("cgan"), "--checkpoint", str(tmp_path / "checkpoints"),
+                     "--labels", "1,2,3", "--out", str(out), "--npy", str(npy)]) == 0
+    assert out.exists() and np.load(npy).shape == (3, 8, 8, 1)
+
+
+def test_bad_config_key_is_a_clear_error(tmp_path, capsys):
+    rc = cli.main(["train", "--config", tiny_config_path("dcgan"), "--set", "train.stpes=3",
+                   "--workdir", str(tmp_path)])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "train.stpes" in err and "steps" in err
+
+
+def test_sample_with_missing_checkpoint(tmp_path, capsys):
+    rc = cli.main(["sample", "--config", tiny_config_path("dcgan"), "--checkpoint", str(tmp_path / "nope")])
+    assert rc == 2 and "No checkpoint" in capsys.readouterr().err
+
+
+def test_console_script_help():
+    r = subprocess.run([sys.executable, "-m", "tfgan_zoo.cli", "--help"], cwd=REPO, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0 and "demo" in r.stdout and "train" in r.stdout
