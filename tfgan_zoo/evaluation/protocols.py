@@ -78,10 +78,10 @@ PROTOCOLS: dict[str, Protocol] = {
         Protocol("digits_fid", "fid", 2_000, None, "digits", {}, f"FID, 2,000 generated vs the 1,797 bundled digits; {_DIGITS}."),
         Protocol("digits_kid", "kid", 2_000, None, "digits", {"num_subsets": 100, "subset_size": 500}, f"KID, 2,000 generated vs the 1,797 digits, mean of 100 subsets of 500; {_DIGITS}."),
         Protocol("digits_is", "is", 2_000, 0, "digits", {"splits": 10}, f"Inception-Score formula on the digits classifier's softmax, 2,000 images in 10 splits (maximum 10); {_DIGITS}."),
-        Protocol("digits_pr", "pr", 1_797, None, "digits", {"k": 3}, f"Improved precision/recall, k=3, 1,797 generated vs the 1,797 digits; {_DIGITS}."),
-        Protocol("digits_dc", "dc", 1_797, None, "digits", {"k": 5}, f"Density/coverage, k=5, 1,797 generated vs the 1,797 digits; {_DIGITS}."),
-        Protocol("digits_coverage", "coverage", 1_797, None, "digits", {"k": 5}, f"Per-class coverage (k=5 balls within each real class) and the generated class histogram; {_DIGITS}."),
-        Protocol("digits_swd", "swd", 1_797, None, "pixels", {"min_resolution": 16, "patches_per_image": 128, "patch_size": 7, "repeats": 4, "directions": 128}, "PGGAN's SWD on the 1,797 digits vs 1,797 generated images (levels 32 and 16 at 32×32)."),
+        Protocol("digits_pr", "pr", 1_797, 1_797, "digits", {"k": 3}, f"Improved precision/recall, k=3, 1,797 generated vs the 1,797 digits; {_DIGITS}."),
+        Protocol("digits_dc", "dc", 1_797, 1_797, "digits", {"k": 5}, f"Density/coverage, k=5, 1,797 generated vs the 1,797 digits; {_DIGITS}."),
+        Protocol("digits_coverage", "coverage", 1_797, 1_797, "digits", {"k": 5}, f"Per-class coverage (k=5 balls within each real class) and the generated class histogram; {_DIGITS}."),
+        Protocol("digits_swd", "swd", 1_797, 1_797, "pixels", {"min_resolution": 16, "patches_per_image": 128, "patch_size": 7, "repeats": 4, "directions": 128}, "PGGAN's SWD on the 1,797 digits vs 1,797 generated images (levels 32 and 16 at 32×32)."),
         Protocol("digits_parzen", "parzen", 10_000, None, "pixels", {"sigmas": DEFAULT_SIGMAS}, "Parzen-window log-likelihood (nats) of the 180 held-out digits (tfgan_zoo.data's test split) under 10k generated images in [0, 1]; σ chosen on the training split over logspace(-1, 0, 10) (Goodfellow et al. 2014's protocol; digits has no separate validation split)."),
     ]
 }
@@ -123,8 +123,8 @@ def resolve_protocol(spec, feature_net_kind: str | None = None, num_samples: int
         raise KeyError(f"Unknown metric or protocol {spec!r}. Metrics: {', '.join(METRICS)}; protocols: {', '.join(list_protocols())}.")
     if num_samples is not None and num_samples != proto.num_fake:
         num_real = proto.num_real
-        if num_real and proto.metric in ("pr", "dc", "swd"):
-            num_real = num_samples  # these compare equal-size sets
+        if num_real and num_real == proto.num_fake:
+            num_real = num_samples  # equal-size protocols (P/R, D/C, coverage, SWD) stay equal-size
         proto = dataclasses.replace(proto, name=f"{proto.name}@n={num_samples}", num_fake=int(num_samples), num_real=num_real)
     return proto
 
