@@ -167,3 +167,20 @@ def test_keras_inception_v3_random_init_plumbing(random_inception, tmp_path):
     assert desc["name"] == "keras_inception_v3[random_init]" and desc["comparable_to_published"] is False
     with pytest.raises(FileNotFoundError, match="does not exist"):
         keras_inception_v3(weights=str(tmp_path / "missing.weights.h5"), input_size=75)
+
+
+def test_evaluate_through_a_random_keras_inception_records_the_network(random_inception):
+    """The Inception plumbing end to end (generation → resize to 75×75 → features/logits → FID, KID, IS)."""
+    import tfgan_zoo
+    from tfgan_zoo.evaluation import evaluate
+
+    model = tfgan_zoo.build_model("dcgan", latent_dim=8, image_size=16, channels=1, g_base_filters=4,
+                                  d_base_filters=4, kernel_size=4, seed=0)
+    real, _ = digits_images(16)
+    result = evaluate(model, ["fid", "kid", "is"], num_samples=12, real_images=real[:12],
+                      feature_net=random_inception, batch_size=6, progress=False)
+    assert set(result) == {"fid50k@n=12", "kid50k@n=12", "is50k@n=12"}
+    for rec in result.records:
+        assert rec["feature_net"]["name"] == "keras_inception_v3[random_init]"
+        assert rec["feature_net"]["input_size"] == [75, 75] and np.isfinite(rec["values"]["value"])
+    assert result["fid50k@n=12"] > 0 and result["is50k@n=12"] >= 1.0
