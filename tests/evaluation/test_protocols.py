@@ -65,7 +65,8 @@ def dcgan():
 def test_protocol_registry_states_counts_and_networks():
     assert {"fid50k", "fid10k", "kid50k", "is50k", "pr50k3", "swd16k", "digits_fid", "digits_is"} <= set(list_protocols())
     p = get_protocol("fid50k")
-    assert (p.metric, p.num_fake, p.feature_net) == ("fid", 50_000, "inception") and "Inception" in p.description
+    assert (p.metric, p.num_fake, p.feature_net, p.resizer) == ("fid", 50_000, "inception", "graph_bilinear")
+    assert "Inception" in p.description and get_protocol("digits_fid").resizer == "tf_bilinear"
     assert resolve_protocol("fid", "digits").name == "digits_fid"
     assert resolve_protocol("fid", "inception").name == "fid50k"
     custom = resolve_protocol("pr50k3", "inception", num_samples=1000)

@@ -48,6 +48,8 @@ class Protocol:
         feature_net: 'inception' (the TF graph), 'digits', or 'pixels'.
         options: metric options (splits, k, subsets, ...).
         description: the protocol in words, with where it comes from.
+        resizer: how images reach the network's input size (a key of `feature_network.RESIZERS`); derived
+            from `feature_net` when not given. A `feature_net=` override records that network's resizer instead.
     """
 
     name: str
@@ -57,6 +59,12 @@ class Protocol:
     feature_net: str
     options: dict = dataclasses.field(default_factory=dict)
     description: str = ""
+    resizer: str = ""
+
+    def __post_init__(self):
+        if not self.resizer:
+            default = {"inception": "graph_bilinear", "digits": "tf_bilinear", "pixels": "none"}.get(self.feature_net, "")
+            object.__setattr__(self, "resizer", default)
 
 
 _INCEPTION = (
@@ -443,6 +451,7 @@ def evaluate(
                 "num_fake": int(n),
                 "num_real": int(num_real),
                 "feature_net": None if net is None else net.describe(),
+                "resizer": proto.resizer if net is None or override is None else net.resizer,
                 "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in proto.options.items()},
                 "seed": seed,
                 "model": getattr(model, "registry_name", type(model).__name__),
