@@ -81,7 +81,8 @@ class GraphSavedModel:
     # ------------------------------------------------------------------------------------------- introspection
     @property
     def signature_names(self):
-        return sorted(self.signature_defs)
+        """The serving signatures (without the internal `__saved_model_init_op`)."""
+        return sorted(k for k in self.signature_defs if not k.startswith("__"))
 
     def signature(self, name=None):
         name = name or DEFAULT_SIGNATURE

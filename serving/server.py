@@ -18,6 +18,7 @@ What it does not do: batching, classify/regress/multi-inference, TFRT, model-con
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import http.server
 import json
 import logging
@@ -78,7 +79,7 @@ class ServingCore:
             self.request_count += 1
         return outputs, served, signature
 
-    def input_specs(self, name, version, label, signature, rest=False):
+    def input_specs(self, name, version, label, signature):
         with self.manager.acquire(name, version, label) as sv:
             signature = signature or DEFAULT_SIGNATURE
             if signature not in sv.model.signature_defs:
@@ -118,64 +119,75 @@ def _version_of(model_spec):
 
 
 # ----------------------------------------------------------------------------------------------- gRPC
+def _rpc(method):
+    """Answers a `ServingError` with its status code and an unexpected exception with INTERNAL (and a log entry)."""
+
+    @functools.wraps(method)
+    def handler(self, request, context):
+        try:
+            return method(self, request, context)
+        except ServingError as e:
+            code, message = getattr(grpc.StatusCode, e.code, grpc.StatusCode.UNKNOWN), e.message
+        except Exception as e:  # noqa: BLE001
+            log.exception("%s failed", method.__name__)
+            code, message = grpc.StatusCode.INTERNAL, f"Internal error in {method.__name__}: {e}"
+        context.abort(code, message)
+
+    return handler
+
+
 class _PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
     def __init__(self, core: ServingCore):
         self.core = core
 
+    @_rpc
     def Predict(self, request, context):
+        version, label = _version_of(request.model_spec)
         try:
-            version, label = _version_of(request.model_spec)
-            try:
-                inputs = {k: tf.make_ndarray(v) for k, v in request.inputs.items()}
-            except Exception as e:
-                raise InvalidInputError(f"Malformed input TensorProto: {e}") from None
-            outputs, served, signature = self.core.predict(
-                request.model_spec.name, version, label, request.model_spec.signature_name, inputs,
-                list(request.output_filter) or None,
-            )
-            response = predict_pb2.PredictResponse()
-            response.model_spec.name = request.model_spec.name
-            response.model_spec.version.value = served
-            response.model_spec.signature_name = signature
-            for key, value in outputs.items():
-                response.outputs[key].CopyFrom(tf.make_tensor_proto(value))
-            return response
-        except ServingError as e:
-            context.abort(getattr(grpc.StatusCode, e.code, grpc.StatusCode.UNKNOWN), e.message)
+            inputs = {k: tf.make_ndarray(v) for k, v in request.inputs.items()}
+        except Exception as e:
+            raise InvalidInputError(f"Malformed input TensorProto: {e}") from None
+        outputs, served, signature = self.core.predict(
+            request.model_spec.name, version, label, request.model_spec.signature_name, inputs,
+            list(request.output_filter) or None,
+        )
+        response = predict_pb2.PredictResponse()
+        response.model_spec.name = request.model_spec.name
+        response.model_spec.version.value = served
+        response.model_spec.signature_name = signature
+        for key, value in outputs.items():
+            response.outputs[key].CopyFrom(tf.make_tensor_proto(value))
+        return response
 
+    @_rpc
     def GetModelMetadata(self, request, context):
-        try:
-            if not request.HasField("model_spec"):
-                raise ServingError("Missing ModelSpec", code="INVALID_ARGUMENT")
-            if not request.metadata_field:
-                raise ServingError("GetModelMetadataRequest must specify at least one metadata_field",
-                                   code="INVALID_ARGUMENT")
-            for field in request.metadata_field:
-                if field != "signature_def":
-                    raise ServingError(f"Metadata field {field} is not supported", code="INVALID_ARGUMENT")
-            version, label = _version_of(request.model_spec)
-            return self.core.metadata(request.model_spec.name, version, label)
-        except ServingError as e:
-            context.abort(getattr(grpc.StatusCode, e.code, grpc.StatusCode.UNKNOWN), e.message)
+        if not request.HasField("model_spec"):
+            raise ServingError("Missing ModelSpec", code="INVALID_ARGUMENT")
+        if not request.metadata_field:
+            raise ServingError("GetModelMetadataRequest must specify at least one metadata_field",
+                               code="INVALID_ARGUMENT")
+        for field in request.metadata_field:
+            if field != "signature_def":
+                raise ServingError(f"Metadata field {field} is not supported", code="INVALID_ARGUMENT")
+        version, label = _version_of(request.model_spec)
+        return self.core.metadata(request.model_spec.name, version, label)
 
 
 class _ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
     def __init__(self, core: ServingCore):
         self.core = core
 
+    @_rpc
     def GetModelStatus(self, request, context):
-        try:
-            if not request.HasField("model_spec"):
-                raise ServingError("Missing ModelSpec", code="INVALID_ARGUMENT")
-            version, label = _version_of(request.model_spec)
-            if label:
-                entry = self.core.manager.entry(request.model_spec.name)
-                if entry is None or label not in entry.labels:
-                    raise ServingError(f"Unrecognized servable version label: {label}", code="INVALID_ARGUMENT")
-                version = entry.labels[label]
-            return self.core.status(request.model_spec.name, version)
-        except ServingError as e:
-            context.abort(getattr(grpc.StatusCode, e.code, grpc.StatusCode.UNKNOWN), e.message)
+        if not request.HasField("model_spec"):
+            raise ServingError("Missing ModelSpec", code="INVALID_ARGUMENT")
+        version, label = _version_of(request.model_spec)
+        if label:
+            entry = self.core.manager.entry(request.model_spec.name)
+            if entry is None or label not in entry.labels:
+                raise ServingError(f"Unrecognized servable version label: {label}", code="INVALID_ARGUMENT")
+            version = entry.labels[label]
+        return self.core.status(request.model_spec.name, version)
 
 
 # ----------------------------------------------------------------------------------------------- REST
@@ -273,7 +285,7 @@ class _RestHandler(http.server.BaseHTTPRequestHandler):
             signature = doc.get("signature_name") or DEFAULT_SIGNATURE
             if not isinstance(signature, str):
                 raise InvalidInputError("'signature_name' must be a string.")
-            specs = core.input_specs(name, version, label, signature, rest=True)
+            specs = core.input_specs(name, version, label, signature)
             inputs, fmt = rest_json.request_to_inputs(doc, specs)
             outputs, _, _ = core.predict(name, version, label, signature, inputs)
             self._reply(200, rest_json.outputs_to_body(outputs, fmt))
