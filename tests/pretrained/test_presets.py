@@ -1,0 +1,121 @@
+"""Presets: save/load round trips, sha256 checks, name resolution (offline mirror, cache, file:// download)."""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+import tfgan_zoo
+from tfgan_zoo.pretrained import (
+    PresetError,
+    PresetSpec,
+    from_preset,
+    list_presets,
+    read_preset,
+    register_preset,
+    save_to_preset,
+    sha256_of,
+    unregister_preset,
+)
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def tiny(name):
+    return os.path.join(REPO, "zoo_configs", name, f"{name}_tiny.yaml")
+
+
+@pytest.fixture(scope="module")
+def dcgan():
+    model = tfgan_zoo.build_model(tiny("dcgan"))
+    model.compile()  # a compiled model: its optimizer state must not end up in the preset
+    return model
+
+
+@pytest.fixture
+def saved(dcgan, tmp_path):
+    return save_to_preset(dcgan, tmp_path / "dcgan_tiny", metadata={"dataset": "digits", "resolution": 16}).parent
+
+
+@pytest.fixture
+def registered(saved):
+    spec = register_preset(PresetSpec("test_dcgan_tiny", "dcgan", sha256_of(saved / "model.weights.h5"),
+                                      url=saved.as_uri(), metadata={"dataset": "digits"}))
+    yield spec
+    unregister_preset(spec.name)
+
+
+def test_save_and_load_round_trip(dcgan, saved):
+    assert sorted(os.listdir(saved)) == ["model.weights.h5", "preset.json"]  # data only, no pickles
+    cfg = read_preset(saved)
+    assert cfg["model"] == "dcgan" and cfg["config"]["image_size"] == 16 and cfg["metadata"]["resolution"] == 16
+    assert cfg["weights"]["sha256"] == sha256_of(saved / "model.weights.h5")
+    loaded = from_preset(saved)
+    np.testing.assert_array_equal(loaded.generate(4, seed=3), dcgan.generate(4, seed=3))
+    assert from_preset(saved / "preset.json").preset["name"] == "dcgan_tiny"
+    assert cfg["weights"]["bytes"] < 100_000  # weights only, no Adam slots
+
+
+def test_conditional_preset_round_trip(tmp_path):
+    cgan = tfgan_zoo.build_model(tiny("cgan"))
+    folder = save_to_preset(cgan, tmp_path / "cgan_tiny").parent
+    labels = np.array([0, 3, 9], np.int32)
+    np.testing.assert_array_equal(from_preset(folder).generate(3, seed=1, labels=labels),
+                                  cgan.generate(3, seed=1, labels=labels))
+
+
+def test_tampered_weights_fail_the_hash_check(saved):
+    with open(saved / "model.weights.h5", "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(PresetError, match="sha256 mismatch"):
+        from_preset(saved)
+
+
+def test_unknown_preset_and_bad_folders_are_clear_errors(tmp_path, registered):
+    with pytest.raises(PresetError, match="test_dcgan_tiny"):
+        from_preset("no_such_preset")
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "preset.json").write_text(json.dumps({"format": "other"}))
+    with pytest.raises(PresetError, match="not a tfgan_zoo preset"):
+        from_preset(tmp_path / "junk")
+
+
+def test_registered_name_downloads_verifies_and_caches(registered, saved, tmp_path):
+    cache = tmp_path / "cache"
+    model = from_preset("test_dcgan_tiny", cache_dir=cache)  # fetched from the file:// URL
+    assert (cache / "test_dcgan_tiny" / "preset.json").is_file()
+    reference = model.generate(2, seed=0)
+    shutil.rmtree(saved)  # the "server" is gone: the cache serves it
+    np.testing.assert_array_equal(from_preset("test_dcgan_tiny", cache_dir=cache).generate(2, seed=0), reference)
+    assert "test_dcgan_tiny" in list_presets() and "test_dcgan_tiny" in list_presets("dcgan")
+    assert "test_dcgan_tiny" not in list_presets("cgan")
+
+
+def test_offline_mirror_is_used_first_and_must_match_the_pinned_hash(registered, saved, tmp_path, monkeypatch):
+    mirror = tmp_path / "mirror"
+    shutil.copytree(saved, mirror / "test_dcgan_tiny")
+    monkeypatch.setenv("TFGAN_ZOO_PRESETS", str(mirror))
+    from_preset("test_dcgan_tiny", cache_dir=tmp_path / "empty_cache")
+    assert not (tmp_path / "empty_cache").exists()  # nothing downloaded
+    other = tfgan_zoo.build_model(tiny("dcgan"), seed=7)
+    save_to_preset(other, mirror / "test_dcgan_tiny")  # a different model under the registered name
+    with pytest.raises(PresetError, match="registry pins"):
+        from_preset("test_dcgan_tiny", cache_dir=tmp_path / "empty_cache")
+
+
+def test_download_refuses_a_hash_mismatch(saved, tmp_path):
+    spec = register_preset(PresetSpec("test_bad_hash", "dcgan", "0" * 64, url=saved.as_uri()))
+    try:
+        with pytest.raises(PresetError, match="registry pins"):
+            from_preset("test_bad_hash", cache_dir=tmp_path / "cache")
+    finally:
+        unregister_preset(spec.name)
+
+
+def test_save_to_preset_records_measured_metrics(dcgan, tmp_path):
+    path = save_to_preset(dcgan, tmp_path / "measured", metrics=["digits_fid"], eval_kwargs={"num_samples": 32})
+    records = read_preset(path)["metadata"]["metrics"]
+    assert records[0]["protocol"] == "digits_fid@n=32" and records[0]["feature_net"]["name"] == "digits_classifier"
+    assert np.isfinite(records[0]["values"]["value"])

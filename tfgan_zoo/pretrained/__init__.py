@@ -1,0 +1,25 @@
+"""Pretrained generators: presets loadable by name, folder or URL, with sha256-verified `.weights.h5` files.
+
+See `presets.py` for the folder format and the lookup order (offline mirror `$TFGAN_ZOO_PRESETS`, shipped assets,
+download cache, registered URL).
+"""
+
+from tfgan_zoo.pretrained.presets import (
+    PRESETS_ENV,
+    PresetError,
+    PresetSpec,
+    default_cache_dir,
+    from_preset,
+    get_preset_spec,
+    list_presets,
+    read_preset,
+    register_preset,
+    save_to_preset,
+    sha256_of,
+    unregister_preset,
+)
+
+__all__ = [
+    "PRESETS_ENV", "PresetError", "PresetSpec", "default_cache_dir", "from_preset", "get_preset_spec", "list_presets",
+    "read_preset", "register_preset", "save_to_preset", "sha256_of", "unregister_preset",
+]

@@ -1,0 +1,321 @@
+"""Presets: a generator you can load by name, from a folder or from a URL, with its weights' sha256 checked.
+
+A preset is a folder holding two files and nothing executable:
+
+    preset.json         the registry name of the model, its constructor arguments (`get_config()`), the weights
+                        file name, size and sha256, and metadata (dataset, resolution, measured metrics with
+                        their protocol, license, paper)
+    model.weights.h5    `model.save_weights()` of an uncompiled model (no optimizer state, never a pickle)
+
+`save_to_preset(model, dir)` writes one; `from_preset(name | dir | url)` loads one. Names resolve, in order, to
+`$TFGAN_ZOO_PRESETS/<name>/` (an offline mirror), the copy shipped in `tfgan_zoo/pretrained/assets/<name>/`, the
+download cache `~/.keras/tfgan_zoo/presets/<name>/`, and finally the registered URL, fetched with
+`keras.utils.get_file`. Every path verifies the weights' sha256 before loading them; a registered preset is
+also checked against the hash the registry pins, so a tampered `preset.json` cannot vouch for tampered weights.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import urllib.parse
+from pathlib import Path
+
+PRESET_FILE = "preset.json"
+WEIGHTS_FILE = "model.weights.h5"
+FORMAT = "tfgan_zoo.preset"
+FORMAT_VERSION = 1
+#: Environment variable naming an offline directory of presets (`<dir>/<name>/preset.json`).
+PRESETS_ENV = "TFGAN_ZOO_PRESETS"
+ASSETS = Path(__file__).resolve().parent / "assets"
+
+
+class PresetError(ValueError):
+    """A preset is unknown, malformed or fails its hash check; the message says what to do."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PresetSpec:
+    """A registered preset.
+
+    Attributes:
+        name: preset name (`<model>_<dataset>_<resolution>`, e.g. `dcgan_digits_32`).
+        model: registry name of the model class.
+        sha256: sha256 of the weights file; downloads and local copies must match it.
+        url: base URL of the preset folder (`<url>/preset.json`, `<url>/model.weights.h5`); empty if shipped.
+        metadata: summary shown by `list_presets` (dataset, resolution, metrics, license, paper).
+    """
+
+    name: str
+    model: str
+    sha256: str
+    url: str = ""
+    metadata: dict = dataclasses.field(default_factory=dict)
+
+
+_PRESETS: dict[str, PresetSpec] = {}
+
+
+def register_preset(spec: PresetSpec) -> PresetSpec:
+    """Adds a preset to the registry. Duplicate names raise."""
+    if spec.name in _PRESETS and _PRESETS[spec.name] != spec:
+        raise PresetError(f"A preset named {spec.name!r} is already registered.")
+    if len(spec.sha256) != 64:
+        raise PresetError(f"Preset {spec.name!r}: sha256 must be 64 hex digits, got {spec.sha256!r}.")
+    _PRESETS[spec.name] = spec
+    return spec
+
+
+def unregister_preset(name: str) -> None:
+    _PRESETS.pop(name, None)
+
+
+def _register_shipped():
+    """Registers every preset folder shipped in `assets/` (their preset.json pins the hash)."""
+    if not ASSETS.is_dir():
+        return
+    for folder in sorted(p for p in ASSETS.iterdir() if (p / PRESET_FILE).is_file()):
+        cfg = json.loads((folder / PRESET_FILE).read_text())
+        register_preset(PresetSpec(cfg["name"], cfg["model"], cfg["weights"]["sha256"], "", cfg.get("metadata", {})))
+
+
+def list_presets(model: str | None = None) -> list[str]:
+    """Registered preset names, sorted, optionally only those of one model (`list_presets("dcgan")`)."""
+    return sorted(n for n, s in _PRESETS.items() if model is None or s.model == model)
+
+
+def get_preset_spec(name: str) -> PresetSpec:
+    if name not in _PRESETS:
+        known = ", ".join(list_presets()) or "none registered yet"
+        raise PresetError(
+            f"Unknown preset {name!r}. Registered presets: {known}. A preset folder (with {PRESET_FILE}) or a URL "
+            "to one can be passed to from_preset() directly."
+        )
+    return _PRESETS[name]
+
+
+# ------------------------------------------------------------------------------------------------ hashing
+def sha256_of(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _verify(weights: Path, expected: str, where: str) -> None:
+    got = sha256_of(weights)
+    if got != expected:
+        raise PresetError(
+            f"sha256 mismatch for {weights} ({where}): expected {expected}, got {got}. The file is corrupt, "
+            "truncated or not the published one: delete it (and its cached copy under "
+            f"{default_cache_dir()}) and load the preset again, or re-export it with save_to_preset()."
+        )
+
+
+# ------------------------------------------------------------------------------------------------ saving
+def _weights_only_twin(model):
+    """An uncompiled copy holding the model's weights, so the file carries no optimizer state."""
+    twin = type(model).from_config(model.get_config())
+    twin.set_weights(model.get_weights())
+    return twin
+
+
+def save_to_preset(model, directory, name: str | None = None, metadata: dict | None = None, metrics=None,
+                   eval_kwargs: dict | None = None) -> Path:
+    """Writes `model` as a preset folder and returns the path of its `preset.json`.
+
+    Args:
+        model: a registered zoo GAN.
+        directory: the preset folder (created; existing preset files are replaced).
+        name: preset name (default: the folder's name).
+        metadata: dataset, resolution, license, paper, training steps... stored verbatim.
+        metrics: optional protocols/metrics to *measure* now with `tfgan_zoo.evaluation.evaluate` (e.g.
+            `["digits_fid", "digits_is"]`); their full records go to `metadata["metrics"]`.
+        eval_kwargs: extra `evaluate()` arguments (num_samples, real_images, feature_net, ...).
+    """
+    import keras
+    import tensorflow as tf
+
+    import tfgan_zoo
+
+    registry_name = getattr(model, "registry_name", "")
+    if not registry_name:
+        raise PresetError(f"{type(model).__name__} is not a registered zoo model; only those can be presets.")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    weights = directory / WEIGHTS_FILE
+    _weights_only_twin(model).save_weights(str(weights))
+    meta = dict(metadata or {})
+    if metrics:
+        from tfgan_zoo.evaluation import evaluate
+
+        result = evaluate(model, metrics, progress=False, **(eval_kwargs or {}))
+        meta["metrics"] = json.loads(result.to_json())
+    config = model.get_config()
+    config.pop("name", None)
+    config.pop("trainable", None)
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "name": name or directory.name,
+        "model": registry_name,
+        "task": getattr(model, "task", ""),
+        "config": config,
+        "weights": {"file": WEIGHTS_FILE, "sha256": sha256_of(weights), "bytes": weights.stat().st_size},
+        "metadata": meta,
+        "created_with": {"tfgan_zoo": tfgan_zoo.__version__, "keras": keras.__version__, "tensorflow": tf.__version__},
+    }
+    path = directory / PRESET_FILE
+    path.write_text(json.dumps(payload, indent=2, default=_json_default) + "\n")
+    return path
+
+
+def _json_default(o):
+    import numpy as np
+
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"Cannot store {type(o).__name__} in preset.json: {o!r}")
+
+
+# ------------------------------------------------------------------------------------------------ loading
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "tfgan_zoo" / "presets"
+
+
+def read_preset(folder) -> dict:
+    """Parses and validates `<folder>/preset.json` (or a preset.json path)."""
+    path = Path(folder)
+    if path.is_dir():
+        path = path / PRESET_FILE
+    if not path.is_file():
+        raise PresetError(f"No {PRESET_FILE} at {path}; a preset folder holds {PRESET_FILE} and {WEIGHTS_FILE}.")
+    try:
+        cfg = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise PresetError(f"{path} is not valid JSON: {e}") from None
+    if cfg.get("format") != FORMAT:
+        raise PresetError(f"{path} is not a tfgan_zoo preset (format {cfg.get('format')!r}, expected {FORMAT!r}).")
+    if int(cfg.get("format_version", 0)) > FORMAT_VERSION:
+        raise PresetError(
+            f"{path} has preset format version {cfg['format_version']}; this tfgan_zoo reads up to {FORMAT_VERSION}. "
+            "Upgrade tfgan_zoo."
+        )
+    for key in ("model", "config", "weights"):
+        if key not in cfg:
+            raise PresetError(f"{path} lacks the {key!r} entry.")
+    return cfg
+
+
+def _is_url(spec: str) -> bool:
+    return urllib.parse.urlparse(spec).scheme in ("http", "https", "file", "gs")
+
+
+def _download(base_url: str, target: Path, expected_sha256: str | None) -> Path:
+    """Fetches `<base_url>/preset.json` and its weights into `target` (a cache folder) and verifies them."""
+    import keras
+
+    target.mkdir(parents=True, exist_ok=True)
+    base = base_url.rstrip("/")
+    tmp = target / ".partial"
+    tmp.mkdir(exist_ok=True)
+    try:
+        cfg_path = Path(keras.utils.get_file(PRESET_FILE, f"{base}/{PRESET_FILE}", cache_dir=str(tmp), cache_subdir=""))
+        cfg = read_preset(cfg_path)
+        if expected_sha256 and cfg["weights"]["sha256"] != expected_sha256:
+            raise PresetError(
+                f"The preset at {base_url} declares weights sha256 {cfg['weights']['sha256']} but the registry pins "
+                f"{expected_sha256}; refusing it."
+            )
+        weights_name = cfg["weights"]["file"]
+        w_path = Path(keras.utils.get_file(weights_name, f"{base}/{weights_name}", cache_dir=str(tmp), cache_subdir=""))
+        _verify(w_path, cfg["weights"]["sha256"], f"downloaded from {base_url}")
+        shutil.move(str(w_path), target / weights_name)
+        shutil.move(str(cfg_path), target / PRESET_FILE)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _locate(spec: str, cache_dir: Path | None) -> tuple[Path, str | None]:
+    """(preset folder, pinned sha256 or None) for a name, folder or URL."""
+    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+    path = Path(os.path.expanduser(str(spec)))
+    if path.exists():
+        return (path if path.is_dir() else path.parent), None
+    if _is_url(str(spec)):
+        key = hashlib.sha256(str(spec).encode()).hexdigest()[:16]
+        folder = cache_dir / "urls" / key
+        if not (folder / PRESET_FILE).is_file():
+            _download(str(spec), folder, None)
+        return folder, None
+    entry = get_preset_spec(str(spec))
+    candidates = []
+    if os.environ.get(PRESETS_ENV):
+        candidates.append(Path(os.environ[PRESETS_ENV]).expanduser() / entry.name)
+    candidates += [ASSETS / entry.name, cache_dir / entry.name]
+    for folder in candidates:
+        if (folder / PRESET_FILE).is_file():
+            return folder, entry.sha256
+    if not entry.url:
+        raise PresetError(
+            f"Preset {entry.name!r} has no download URL and was not found in "
+            + ", ".join(str(c) for c in candidates)
+            + f". Put its folder in one of them (or set {PRESETS_ENV})."
+        )
+    try:
+        return _download(entry.url, cache_dir / entry.name, entry.sha256), entry.sha256
+    except PresetError:
+        raise
+    except Exception as e:  # noqa: BLE001 - network errors come in many types
+        raise PresetError(
+            f"Could not download preset {entry.name!r} from {entry.url} ({type(e).__name__}: {e}). Offline? Copy the "
+            f"preset folder to {cache_dir / entry.name} or to $" + PRESETS_ENV + f"/{entry.name}."
+        ) from None
+
+
+def from_preset(spec, cache_dir=None, compile: bool = False):
+    """Loads a zoo GAN from a preset name, a preset folder (or its preset.json) or a URL to a preset folder.
+
+    Args:
+        spec: `"dcgan_digits_32"`, `"path/to/preset"` or `"https://.../dcgan_digits_32"`.
+        cache_dir: download cache (default `~/.keras/tfgan_zoo/presets`).
+        compile: also `compile()` the model with the paper's optimizers (for fine-tuning).
+
+    Returns:
+        The model, ready to `generate()`; `model.preset` holds the parsed preset.json.
+
+    Example:
+        >>> model = from_preset("dcgan_digits_32")  # doctest: +SKIP
+        >>> model.generate(16, seed=0).shape  # doctest: +SKIP
+        (16, 32, 32, 1)
+    """
+    from tfgan_zoo.registry import get_model_class
+
+    folder, pinned = _locate(str(spec), cache_dir)
+    cfg = read_preset(folder)
+    if pinned and cfg["weights"]["sha256"] != pinned:
+        raise PresetError(
+            f"{folder / PRESET_FILE} declares weights sha256 {cfg['weights']['sha256']} but the registry pins {pinned} "
+            f"for {spec!r}; the folder is not the registered preset."
+        )
+    weights = folder / cfg["weights"]["file"]
+    if not weights.is_file():
+        raise PresetError(f"Preset folder {folder} lacks its weights file {cfg['weights']['file']!r}.")
+    _verify(weights, pinned or cfg["weights"]["sha256"], f"preset {cfg.get('name', spec)!r}")
+    cls = get_model_class(cfg["model"])
+    model = cls.from_config(dict(cfg["config"]))
+    model.load_weights(str(weights))
+    if compile:
+        model.compile()
+    model.preset = cfg
+    return model
+
+
+_register_shipped()
