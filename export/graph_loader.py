@@ -9,6 +9,7 @@ known dimensions), with messages that name the input, the signature and what was
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 
@@ -42,6 +43,16 @@ class SignatureNotFoundError(ServingError):
     code = "FAILED_PRECONDITION"
 
 
+def _quiet_deprecation():
+    """The TF1 loader is deprecated in favour of tf.saved_model.load, but it is the point here: do not log that."""
+    try:
+        from tensorflow.python.util import deprecation
+
+        return deprecation.silence()
+    except (ImportError, AttributeError):
+        return contextlib.nullcontext()
+
+
 def _dims(tensor_info):
     if tensor_info.tensor_shape.unknown_rank:
         return None
@@ -69,7 +80,7 @@ class GraphSavedModel:
         )
         self.session = tf.compat.v1.Session(graph=self.graph, config=config)
         try:
-            with self.graph.as_default():
+            with self.graph.as_default(), _quiet_deprecation():
                 self.meta_graph = tf.compat.v1.saved_model.loader.load(self.session, list(tags), self.path)
         except Exception:
             self.session.close()

@@ -108,3 +108,14 @@ def test_export_onnx_without_tf2onnx_says_so(tmp_path):
         pytest.skip("tf2onnx is installed; the error path is not reachable")
     with pytest.raises(ImportError, match=r"tfgan_zoo\[onnx\]"):
         run_export(_parse(["--config", _config(tmp_path), "--out", str(tmp_path / "o"), "--format", "onnx"]))
+
+
+def test_commands_are_wired_into_tfgan_zoo_cli(tmp_path):
+    from tfgan_zoo.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["export", "--config", "c.yaml", "--checkpoint", "w.weights.h5", "--out", "m",
+                              "--version", "3", "--format", "tflite", "--quantization", "int8"])
+    assert args.func is run_export and (args.version, args.format, args.quantization) == (3, "tflite", "int8")
+    args = parser.parse_args(["serve", "--model_base_path", "m", "--port", "8500", "--rest_api_port", "8501"])
+    assert args.func.__name__ == "run_serve" and (args.port, args.rest_api_port, args.host) == (8500, 8501, "127.0.0.1")
