@@ -191,8 +191,15 @@ def read_export_metadata(version_dir) -> dict:
 
 # ----------------------------------------------------------------------------------------------- export
 def _variables_check(model, generator, concrete_fns):
-    allowed = {id(getattr(v, "_value", v)) for v in generator.variables}
-    allowed |= {id(v) for v in generator.variables}
+    allowed = set()
+    for v in generator.variables:
+        for obj in (v, getattr(v, "_value", None)):
+            if obj is None:
+                continue
+            allowed.add(id(obj))
+            # Under tf.distribute the concrete function captures the per-device components.
+            for component in getattr(obj, "_values", None) or ():
+                allowed.add(id(component))
     foreign = []
     for name, cf in concrete_fns.items():
         for v in cf.variables:

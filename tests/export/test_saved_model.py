@@ -211,3 +211,15 @@ def test_metadata_json_is_valid(zoo):
     assert meta["signatures"]["serving_default"]["inputs"]["labels"] == {"dtype": "int32", "shape": [-1]}
     assert meta["signatures"]["serving_default"]["outputs"]["images"]["shape"][1:] == [
         model.image_size, model.image_size, model.channels]
+
+
+def test_export_of_a_model_built_under_mirrored_strategy(tmp_path, two_cpus):
+    """Variables are MirroredVariables; the export still holds only the generator and loads in the graph loader."""
+    with tf.distribute.MirroredStrategy(two_cpus).scope():
+        model = randomize_generator(build_tiny("dcgan"), seed=9)
+    path = export_saved_model(model, tmp_path)
+    inputs = example_batch(model)
+    with GraphSavedModel(path) as graph:
+        np.testing.assert_allclose(graph.run("serving_default", inputs)["images"], call_model(model, inputs), atol=1e-6)
+    assert len(_checkpoint_variable_shapes(path)) == len(
+        [v for v in model.inference_generator.variables if "float" in str(v.dtype)])
