@@ -321,6 +321,7 @@ def export_saved_model(
             "tensorflow": tf.__version__,
             "signatures": sig_specs,
             "tflite_select_tf_ops": getattr(model, "tflite_select_tf_ops", None),
+            "dtype_policy": getattr(getattr(generator, "dtype_policy", None), "name", "float32"),
             **_model_facts(model),
         }
         try:

@@ -186,6 +186,14 @@ def convert_tflite(
     meta = read_export_metadata(saved_model_dir)
     if allow_select_tf_ops is None:
         allow_select_tf_ops = bool(meta.get("tflite_select_tf_ops"))
+    policy = meta.get("dtype_policy", "float32")
+    if policy.startswith("mixed") and not allow_select_tf_ops:
+        raise ExportError(
+            f"{saved_model_dir} was exported from a {policy} model: its graph computes in half precision, which the "
+            "TFLite builtin kernels do not run. For the edge, build the model in float32 "
+            "(keras.mixed_precision.set_global_policy('float32')), load the trained weights and export that "
+            "(`tfgan-zoo export --format tflite` does this: it builds from the config in float32)."
+        )
     loaded = load_saved_model(saved_model_dir)
     fn, specs = _signature_specs(loaded, signature)
     names, fixed = _fixed_specs(specs, batch_size)

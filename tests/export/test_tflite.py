@@ -104,3 +104,25 @@ def test_onnx_export(zoo, tmp_path):
     _, path = zoo.get("dcgan")
     out = export_onnx(path, tmp_path / "dcgan.onnx")
     assert verify_onnx(out, path) < 1e-4
+
+
+def test_mixed_precision_export_serves_but_tflite_says_why(tmp_path):
+    import keras
+
+    from tfgan_zoo.export import GraphSavedModel, export_saved_model
+    from tfgan_zoo.export.testing import call_model, example_batch, randomize_generator
+
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = randomize_generator(build_tiny("dcgan"), seed=8)
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    path = export_saved_model(model, tmp_path)
+    inputs = example_batch(model)
+    with GraphSavedModel(path) as graph:
+        out = graph.run("serving_default", inputs)["images"]
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, call_model(model, inputs), atol=1e-3)
+    with pytest.raises(ExportError, match="mixed_float16 model"):
+        convert_tflite(path, tmp_path / "mp.tflite")
