@@ -404,7 +404,8 @@ def evaluate(
         }
     fake_images = np.concatenate(fake_images) if keep_images else None
 
-    if reference is None:
+    needs_reference = any(p.metric not in ("is", "parzen") for p, _ in plans)
+    if reference is None and needs_reference:
         if real_images is None:
             needs_real = [p.name for p, net in plans if p.metric != "is" and _net_kind(net) != "digits" and p.feature_net != "pixels"]
             needs_real += [p.name for p, net in plans if p.feature_net == "pixels" and not p.name.startswith("digits_")]
@@ -451,7 +452,7 @@ def evaluate(
                 "num_fake": int(n),
                 "num_real": int(num_real),
                 "feature_net": None if net is None else net.describe(),
-                "resizer": proto.resizer if net is None or override is None else net.resizer,
+                "resizer": proto.resizer if net is None else net.resizer,
                 "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in proto.options.items()},
                 "seed": seed,
                 "model": getattr(model, "registry_name", type(model).__name__),
