@@ -18,7 +18,7 @@ setup(
     python_requires=">=3.10",
     packages=packages,
     package_dir={"tfgan_zoo.export": "export", "tfgan_zoo.serving": "serving"},
-    package_data={"tfgan_zoo": ["pretrained/assets/*"], "tfgan_zoo.serving": ["*.config", "*.yaml", "*.txt"]},
+    package_data={"tfgan_zoo": ["pretrained/assets/*", "pretrained/assets/*/*", "evaluation/assets/*"], "tfgan_zoo.serving": ["*.config", "*.yaml", "*.txt"]},
     include_package_data=True,
     install_requires=[
         # tensorflow-cpu is the CPU build; on a GPU machine install `tensorflow[and-cuda]==2.21.0` first.
