@@ -49,5 +49,25 @@ def build_model(name_or_config, **overrides):
     return cls(**params)
 
 
-__all__ = ["build_model", "list_models", "load_config", "get_model_class", "register_model", "ConfigError",
+def from_preset(name_or_path, **kwargs):
+    """Loads a pretrained zoo model by preset name, local preset folder or URL (see `tfgan_zoo.pretrained`).
+
+    Example:
+        >>> import tfgan_zoo
+        >>> isinstance(tfgan_zoo.list_presets(), list)
+        True
+    """
+    from tfgan_zoo.pretrained import from_preset as _from_preset
+
+    return _from_preset(name_or_path, **kwargs)
+
+
+def list_presets(model=None):
+    """Names of the registered presets, optionally only those of one model family (see `tfgan_zoo.pretrained`)."""
+    from tfgan_zoo.pretrained import list_presets as _list_presets
+
+    return _list_presets(model)
+
+
+__all__ = ["build_model", "from_preset", "list_presets", "list_models", "load_config", "get_model_class", "register_model", "ConfigError",
            "ExperimentConfig", "__version__"]
