@@ -1,0 +1,217 @@
+"""Build a shipped preset: train a digits config, measure it the way `tfgan-zoo eval` does, write the folder.
+
+    python -m tfgan_zoo.pretrained.build --config zoo_configs/<name>/<name>_digits_<res>.yaml \
+        [--steps N] [--name <preset name>]
+
+What it does, in order:
+
+1. loads the config (`--set section.key=value` overrides are accepted; `--steps N` sets `train.steps`, and
+   `train.steps_per_epoch` is lowered to a divisor of N when needed) and trains it with the project's trainer,
+   `tfgan_zoo.training.train`, in a fresh work folder (`--workdir`, default a temporary folder);
+2. measures the trained checkpoint with `tfgan_zoo.evaluation.cli_commands.run_eval` — the function behind
+   `tfgan-zoo eval`, so the numbers are exactly what `tfgan-zoo eval --config <config> --checkpoint
+   <workdir>/checkpoints --metrics digits_fid,digits_is,digits_coverage` prints (the shipped digits classifier
+   of `tfgan_zoo/evaluation/assets/`, its default protocols, seed 0);
+3. writes the preset folder `tfgan_zoo/pretrained/assets/<name>/` (`--out_dir` to write elsewhere) with
+   `save_to_preset`: `preset.json` + `model.weights.h5`. Its metadata holds the metric records (value,
+   protocol, sample counts, feature network and its sha256), the training steps, batch size, wall-clock training
+   time and the host it ran on, the dataset, resolution, license and paper.
+
+The default preset name is the config's file name (`dcgan_digits_32.yaml` → `dcgan_digits_32`). Presets ship in
+the wheel, so the weights file must stay small: above `--max_mb` (default 5 MB) the build fails before writing.
+After adding a preset, regenerate the README table with `python -m tfgan_zoo.pretrained.table --write`.
+
+The same as a function:
+
+    >>> from tfgan_zoo.pretrained.build import build_preset  # doctest: +SKIP
+    >>> build_preset("zoo_configs/dcgan/dcgan_digits_32.yaml", steps=3000)  # doctest: +SKIP
+    PosixPath('.../tfgan_zoo/pretrained/assets/dcgan_digits_32/preset.json')
+
+Only configs on the bundled digits (`data.source: digits`) can be built: the digits metrics have no meaning for
+other data, and presets on other data come from their own training runs or converters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tfgan_zoo import _env  # noqa: F401  (before TensorFlow)
+from tfgan_zoo.pretrained.presets import ASSETS, PresetError, read_preset
+
+#: Metrics every digits preset records (`tfgan-zoo eval --metrics` spelling).
+DEFAULT_METRICS = ("digits_fid", "digits_is", "digits_coverage")
+#: Largest weights file a shipped preset may have, in MB (the wheel carries every preset).
+DEFAULT_MAX_MB = 5.0
+#: The bundled data's provenance and the license the weights are released under.
+DIGITS_DATASET = "scikit-learn digits (1,797 8×8 grey-scale handwritten digits, UCI Optical Recognition of Handwritten Digits)"
+LICENSE = "weights: released with tfgan_zoo under its license; training data: UCI handwritten digits, CC BY 4.0"
+
+
+def paper_of(cls) -> str:
+    """The `Reference:` paragraph of a model class docstring, on one line ('' if there is none)."""
+    doc = cls.__doc__ or ""
+    match = re.search(r"^\s*Reference:\s*\n((?:[ \t]+\S.*\n?)+)", doc, re.MULTILINE)
+    return " ".join(line.strip() for line in match.group(1).splitlines()) if match else ""
+
+
+def _with_steps(overrides: list[str], steps: int | None, spe: int) -> list[str]:
+    if steps is None:
+        return overrides
+    if steps < 1:
+        raise ValueError(f"--steps must be ≥ 1, got {steps}.")
+    spe = math.gcd(steps, spe) if steps % spe else spe
+    return overrides + [f"train.steps={steps}", f"train.steps_per_epoch={spe}"]
+
+
+def build_preset(
+    config_path,
+    steps: int | None = None,
+    name: str | None = None,
+    out_dir=None,
+    workdir=None,
+    overrides: list[str] | None = None,
+    metrics=DEFAULT_METRICS,
+    num_samples: int | None = None,
+    max_mb: float = DEFAULT_MAX_MB,
+    verbose: int = 2,
+) -> Path:
+    """Trains `config_path`, evaluates it like `tfgan-zoo eval`, and writes the preset; returns its preset.json path.
+
+    Args:
+        config_path: a `zoo_configs/<family>/<family>_digits_<res>.yaml` config (data.source must be digits).
+        steps: training steps (default: the config's `train.steps`).
+        name: preset name (default: the config file's stem, e.g. `dcgan_digits_32`).
+        out_dir: preset folder (default `tfgan_zoo/pretrained/assets/<name>`).
+        workdir: training folder (default: a fresh temporary folder, removed afterwards).
+        overrides: extra `section.key=value` config overrides.
+        metrics: metrics/protocols to record (default digits FID, IS and per-class coverage).
+        num_samples: overrides the protocols' sample counts (tests only; shipped presets use the protocols').
+        max_mb: refuse to write a weights file larger than this many MB.
+        verbose: Keras `fit` verbosity.
+    """
+    import numpy as np
+
+    import tfgan_zoo
+    from tfgan_zoo.evaluation.cli_commands import run_eval
+    from tfgan_zoo.pretrained.presets import save_to_preset
+    from tfgan_zoo.registry import get_model_class
+    from tfgan_zoo.training import train
+
+    config_path = str(config_path)
+    name = name or Path(config_path).stem
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_]*", name):
+        raise PresetError(f"Preset name {name!r} must be lower-case letters, digits and underscores.")
+    base = tfgan_zoo.load_config(config_path, list(overrides or []))
+    if base.data.source != "digits":
+        raise PresetError(
+            f"{config_path} trains on data.source={base.data.source!r}; the preset builder measures digits-FID/IS "
+            "and builds presets from the bundled digits only (data.source: digits)."
+        )
+    cfg_overrides = _with_steps(list(overrides or []), steps, base.train.steps_per_epoch)
+    cfg_overrides.append(f"train.verbose={verbose}")
+    temporary = workdir is None
+    workdir = Path(workdir or tempfile.mkdtemp(prefix=f"tfgan_zoo_build_{name}_"))
+    cfg_overrides += [f"train.workdir={workdir}", "train.tensorboard=false"]
+    config = tfgan_zoo.load_config(config_path, cfg_overrides)
+
+    print(f"[build] {name}: training {config.model.name} for {config.train.steps} steps in {workdir}", flush=True)
+    result = train(config)
+    print(f"[build] trained {result.end_step} steps in {result.seconds:.1f} s", flush=True)
+
+    eval_args = argparse.Namespace(
+        config=config_path, set=cfg_overrides, checkpoint=result.checkpoint_dir, metrics=",".join(metrics),
+        num_samples=num_samples, feature_net=None, real_images=None, batch_size=100, seed=0, output=None,
+        quiet=True,
+    )
+    t0 = time.time()
+    evaluation = run_eval(eval_args)
+    eval_seconds = time.time() - t0
+    for record in evaluation.records:
+        for key, value in record["values"].items():
+            if isinstance(value, float) and not np.isfinite(value):
+                raise PresetError(f"{name}: {record['protocol']} {key} is {value}; training diverged, not shipping it.")
+
+    model = result.model
+    resolution = int(config.data.image_size)
+    metadata = {
+        "dataset": "digits",
+        "dataset_description": DIGITS_DATASET,
+        "resolution": resolution,
+        "channels": int(config.data.channels),
+        "num_classes": int(getattr(model, "num_classes", 0) or 0) or None,
+        "license": LICENSE,
+        "paper": paper_of(get_model_class(config.model.name)),
+        "metrics": json.loads(evaluation.to_json()),
+        "evaluation": {
+            "command": f"tfgan-zoo eval --config {config_path} --checkpoint <workdir>/checkpoints --metrics "
+            + ",".join(metrics) + (f" --num_samples {num_samples}" if num_samples else ""),
+            "seconds": round(eval_seconds, 1),
+        },
+        "training": {
+            "config": config_path,
+            "overrides": [o for o in cfg_overrides if not o.startswith(("train.workdir=", "train.verbose=",
+                                                                         "train.tensorboard="))],
+            "steps": int(result.end_step),
+            "batch_size": int(config.train.batch_size),
+            "seed": int(config.train.seed),
+            "seconds": round(result.seconds, 1),
+            "host": f"{platform.machine()}, {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} "
+            "(shared machine: wall time is an upper bound)",
+            "final_losses": {k: round(v[-1], 4) for k, v in result.history.items() if v},
+        },
+    }
+    out_dir = Path(out_dir) if out_dir else ASSETS / name
+    staging = Path(tempfile.mkdtemp(prefix=f"tfgan_zoo_preset_{name}_"))
+    path = save_to_preset(model, staging, name=name, metadata=metadata)
+    size_mb = read_preset(path)["weights"]["bytes"] / 1e6
+    if size_mb > max_mb:
+        raise PresetError(
+            f"{name}: the weights file is {size_mb:.1f} MB, above max_mb={max_mb}. Presets ship in the wheel; use a "
+            "smaller digits config or raise --max_mb deliberately."
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for f in staging.iterdir():
+        os.replace(f, out_dir / f.name)
+    staging.rmdir()
+    if temporary:
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"[build] wrote {out_dir} ({size_mb:.2f} MB)", flush=True)
+    return out_dir / "preset.json"
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m tfgan_zoo.pretrained.build", description=__doc__.splitlines()[0])
+    p.add_argument("--config", required=True, help="zoo_configs/<name>/<name>_digits_<res>.yaml")
+    p.add_argument("--steps", type=int, default=None, help="training steps (default: the config's train.steps)")
+    p.add_argument("--name", default=None, help="preset name (default: the config file's stem)")
+    p.add_argument("--out_dir", default=None, help="preset folder (default tfgan_zoo/pretrained/assets/<name>)")
+    p.add_argument("--workdir", default=None, help="training folder (default: a temporary one, removed)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value (repeatable)")
+    p.add_argument("--metrics", default=",".join(DEFAULT_METRICS), help="metrics/protocols to record")
+    p.add_argument("--num_samples", type=int, default=None, help="override protocol sample counts (testing only)")
+    p.add_argument("--max_mb", type=float, default=DEFAULT_MAX_MB, help="largest weights file allowed, MB")
+    p.add_argument("--verbose", type=int, default=2, help="fit verbosity (0, 1, 2)")
+    args = p.parse_args(argv)
+    try:
+        build_preset(args.config, args.steps, args.name, args.out_dir, args.workdir, args.set,
+                     [m.strip() for m in args.metrics.split(",") if m.strip()], args.num_samples, args.max_mb,
+                     args.verbose)
+    except (PresetError, FileNotFoundError, ValueError) as e:
+        print(f"python -m tfgan_zoo.pretrained.build: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
