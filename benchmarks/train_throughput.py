@@ -1,31 +1,116 @@
-"""Training throughput of zoo models on this machine: images/s and step time, with and without XLA.
+"""Training and inference speed of the zoo, side by side with a PyTorch DCGAN-64 reference, in one run.
 
-    python -m benchmarks.train_throughput                       # every model, its digits config, XLA off/on
-    python -m benchmarks.train_throughput --models dcgan --configs zoo_configs/dcgan/dcgan_celeba_64.yaml \
-        --batch_size 64 --steps 20
+    python -m benchmarks.train_throughput                  # everything (~20-30 min on 2 cores)
+    python -m benchmarks.train_throughput --sections gemm,dcgan --rounds 3      # the headline ratio only
 
-Step time is the median over a steady-state window (the first `--warmup` steps, which include tracing and XLA
-compilation, are excluded). Images/s counts real images consumed: batch · n_critic per step. Figures on a shared
-2-core machine vary by ±20 % between runs: compare ratios measured in one run.
+Sections (in this order; the last line printed is always the DCGAN ours/PyTorch ratio when `dcgan` runs):
+  gemm       float32 GEMM 2048² in TensorFlow (oneDNN on, as tfgan_zoo sets it), numpy and torch: the peak.
+  dcgan      our DCGAN at the canonical configuration (zoo_configs/dcgan/dcgan_celeba_64.yaml = pytorch/examples
+             dcgan, batch 64) with XLA off and on, and the PyTorch implementation of the same model
+             (benchmarks/torch_dcgan.py), in interleaved rounds so machine noise hits all of them; each round also
+             re-measures the TF GEMM peak. Images/s, median step time over the steady window (the first steps of
+             every window are dropped), achieved GFLOP/s (analytic count, benchmarks/flops.py) and its fraction
+             of the GEMM peak.
+  inference  generator images/s of the Keras model (`predict_on_batch`), the exported SavedModel and the TFLite
+             file (tfgan_zoo.export), batch 1 and 64.
+  families   train images/s of every registered model (read from the registry at run time) at its tiny config
+             and its published config(s), XLA off/on, each in a subprocess with a time limit; published sizes
+             are timed for a few steps on synthetic data of the right shape (their datasets need the network).
+
+Images/s counts real images consumed: batch · n_critic per step. Figures on a shared 2-core machine vary by
+±20 % between runs: compare the ratios measured within one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
+import json
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+import warnings
 
-from tfgan_zoo import _env  # noqa: F401
+from tfgan_zoo import _env  # noqa: F401  (TF_ENABLE_ONEDNN_OPTS=1 before TensorFlow is imported)
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 import tfgan_zoo  # noqa: E402
+from benchmarks import flops as flops_lib  # noqa: E402
 from tfgan_zoo.data import build_dataset  # noqa: E402
 from tfgan_zoo.training import build_and_compile  # noqa: E402
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CANONICAL = os.path.join("zoo_configs", "dcgan", "dcgan_celeba_64.yaml")
+CANONICAL_PARAMS = {"generator": 3_576_704, "discriminator": 2_765_568}  # pytorch/examples dcgan
+SECTIONS = ("gemm", "dcgan", "inference", "families")
+warnings.filterwarnings("ignore", message=".*shuffle=True.*tf.data.Dataset.*")
 
+
+def _say(*args):
+    print(*args, flush=True)
+
+
+# ------------------------------------------------------------------------------------------------ GEMM peak
+def _gemm_rate(fn, n, reps):
+    fn()  # warm up
+    best = 0.0
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        best = max(best, 2 * n**3 / (time.perf_counter() - t) / 1e9)
+    return best
+
+
+def gemm_tf(n=2048, reps=5):
+    """Best-of-`reps` float32 GEMM GFLOP/s in TensorFlow (oneDNN as configured for this process)."""
+    a = tf.random.normal((n, n))
+    b = tf.random.normal((n, n))
+    return _gemm_rate(lambda: tf.linalg.matmul(a, b).numpy(), n, reps)
+
+
+def gemm_numpy(n=2048, reps=5):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((n, n), np.float32), rng.standard_normal((n, n), np.float32)
+    return _gemm_rate(lambda: a @ b, n, reps)
+
+
+def gemm_torch(n=2048, reps=5):
+    import torch
+
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    return _gemm_rate(lambda: torch.mm(a, b), n, reps)
+
+
+# ------------------------------------------------------------------------------------------------ data
+def synthetic_dataset(model, data_config, batch, examples=None, seed=0):
+    """Uniform[-1, 1] images (and labels / paired images) of the model's input shapes, cached and repeated."""
+    rng = np.random.default_rng(seed)
+    n = examples or 2 * batch
+    size = data_config.image_size
+    shape = (n, size, size, data_config.channels)
+    images = rng.uniform(-1, 1, shape).astype("float32")
+    if model.task == "conditional":
+        labels = rng.integers(0, model.num_classes, n).astype("int32")
+        ds = tf.data.Dataset.from_tensor_slices((images, labels))
+    elif model.task in ("image_to_image", "super_resolution"):
+        in_ch = getattr(model, "in_channels", data_config.channels)
+        source = rng.uniform(-1, 1, (n, size, size, in_ch)).astype("float32")
+        ds = tf.data.Dataset.from_tensor_slices((source, images))
+    else:
+        ds = tf.data.Dataset.from_tensor_slices(images)
+    return ds.cache().repeat().batch(batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+BUNDLED = ("digits", "digits_edges", "skimage_faces", "skimage_images")
+
+
+# ------------------------------------------------------------------------------------------------ our train step
 class _StepTimer(keras.callbacks.Callback):
     def __init__(self):
         super().__init__()
@@ -38,50 +123,335 @@ class _StepTimer(keras.callbacks.Callback):
         self.times.append(time.perf_counter() - self._t)
 
 
-def measure(config_path, jit, batch_size=None, steps=20, warmup=5, overrides=()):
-    overrides = list(overrides) + [f"train.jit_compile={'true' if jit else 'false'}"]
-    if batch_size:
-        overrides.append(f"train.batch_size={batch_size}")
-    cfg = tfgan_zoo.load_config(config_path, overrides)
-    keras.utils.set_random_seed(0)
-    model = build_and_compile(cfg)
-    per_step = cfg.train.batch_size * getattr(model, "n_critic", 1)
-    ds, _ = build_dataset(cfg.data, model.task, per_step)
-    timer = _StepTimer()
-    model.fit(ds, steps_per_epoch=warmup + steps, epochs=1, verbose=0, callbacks=[timer])
-    step = statistics.median(timer.times[warmup:])
-    return {"step_ms": step * 1e3, "images_per_s": per_step / step, "batch": cfg.train.batch_size,
-            "params": sum(model.summary_of_parameters().values())}
+class OursRunner:
+    """Builds and compiles a zoo model from a config; `run(steps)` trains with `fit` and returns step times."""
+
+    def __init__(self, config_path, jit, batch_size=None, overrides=(), data="config", precision=None):
+        overrides = list(overrides) + [f"train.jit_compile={'true' if jit else 'false'}"]
+        if batch_size:
+            overrides.append(f"train.batch_size={batch_size}")
+        cfg = tfgan_zoo.load_config(config_path, overrides)
+        keras.utils.set_random_seed(0)
+        if precision:
+            keras.mixed_precision.set_dtype_policy(precision)
+        try:
+            self.model = build_and_compile(cfg)
+        finally:
+            keras.mixed_precision.set_dtype_policy("float32")
+        self.config = cfg
+        self.per_step = cfg.train.batch_size * getattr(self.model, "n_critic", 1)
+        if data == "config" and cfg.data.source in BUNDLED:
+            self.dataset, _ = build_dataset(cfg.data, self.model.task, self.per_step)
+            self.data = cfg.data.source
+        elif data == "config" or data == "synthetic":
+            self.dataset = synthetic_dataset(self.model, cfg.data, self.per_step)
+            self.data = "synthetic"
+        else:  # a ready tf.data.Dataset of single examples
+            self.dataset = data.cache().shuffle(2048, seed=0).repeat().batch(self.per_step, drop_remainder=True)
+            self.dataset = self.dataset.prefetch(tf.data.AUTOTUNE)
+            self.data = "given"
+
+    def run(self, steps):
+        timer = _StepTimer()
+        self.model.fit(self.dataset, steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[timer])
+        return timer.times
+
+    @property
+    def params(self):
+        return self.model.summary_of_parameters()
+
+
+def _median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+# ------------------------------------------------------------------------------------------------ DCGAN section
+def dcgan_section(args):
+    """Interleaved rounds: TF GEMM, ours XLA off, ours XLA on, PyTorch. Returns the summary dict."""
+    batch = args.batch_size
+    cfg = tfgan_zoo.load_config(args.dcgan_config)
+    size, channels = cfg.data.image_size, cfg.data.channels
+    from tfgan_zoo.data import load_arrays
+
+    images, _ = load_arrays("skimage_images", size, channels)
+    _say(f"\n== DCGAN: {args.dcgan_config} at batch {batch}; data: {len(images)} bundled {size}x{size}x{channels} "
+         "scikit-image crops, in memory for both frameworks ==")
+    runners = {}
+    for xla in args.xla:
+        t = time.perf_counter()
+        r = OursRunner(args.dcgan_config, xla == "on", batch, data=tf.data.Dataset.from_tensor_slices(images))
+        r.run(args.warmup)  # tracing / XLA compilation
+        runners[f"ours XLA {xla}"] = r
+        _say(f"  built+warmed ours XLA {xla} in {time.perf_counter() - t:.1f}s")
+    ours = next(iter(runners.values())).model
+    g_params, d_params = ours.summary_of_parameters()["generator"], ours.summary_of_parameters()["discriminator"]
+    f = flops_lib.gan_step_flops(ours.generator, ours.discriminator)
+    _say(f"  ours: G {g_params:,} / D {d_params:,} trainable parameters"
+         + ("  (= pytorch/examples dcgan)" if (g_params, d_params) == tuple(CANONICAL_PARAMS.values()) else ""))
+    _say(f"  FLOPs (analytic, 2*MACs of conv/dense layers; benchmarks/flops.py): G forward "
+         f"{f['generator_forward'] / 1e9:.4f} GFLOP, D forward {f['discriminator_forward'] / 1e9:.4f} GFLOP, "
+         f"training step {f['per_example'] / 1e9:.3f} GFLOP per image")
+    if args.torch == "off":
+        torch_ok, torch_msg = False, "PyTorch column disabled with --torch off."
+    else:
+        from benchmarks.torch_dcgan import torch_available
+
+        torch_ok, torch_msg = torch_available()
+    if torch_ok:
+        import torch
+
+        from benchmarks.torch_dcgan import TorchDCGAN, count_parameters
+
+        p = cfg.model.params
+        ref = TorchDCGAN(images, batch, p.get("latent_dim", 100), p.get("g_base_filters", 64),
+                         p.get("d_base_filters", 64))
+        tg, td = count_parameters(ref.netG), count_parameters(ref.netD)
+        _say(f"  PyTorch {torch.__version__} ({torch.get_num_threads()} threads): G {tg:,} / D {td:,} parameters")
+        if (tg, td) != (g_params, d_params):
+            raise RuntimeError(f"PyTorch reference ({tg:,}/{td:,}) and ours ({g_params:,}/{d_params:,}) differ: "
+                               "not the same model, the comparison would be meaningless.")
+        ref.run(args.warmup)
+        runners["PyTorch"] = ref
+    else:
+        _say(f"  {torch_msg}")
+
+    times = {k: [] for k in runners}
+    gemm = []
+    round_rates = []
+    for rnd in range(args.rounds):
+        gemm.append(gemm_tf(args.gemm_size, 3))
+        rates = {}
+        for name, r in runners.items():
+            ts = r.run(args.window)[args.drop:]
+            times[name] += ts
+            rates[name] = batch / _median(ts)
+        round_rates.append(rates)
+        _say(f"  round {rnd + 1}/{args.rounds}: TF GEMM {gemm[-1]:.1f} GFLOP/s | "
+             + " | ".join(f"{k} {v:.1f} img/s" for k, v in rates.items()))
+    peak = _median(gemm)
+    _say(f"\n  GEMM peak (TF, oneDNN, {args.gemm_size}², best of 3 per round, median over rounds): {peak:.1f} GFLOP/s")
+    _say(f"  {'implementation':<16} {'step ms':>9} {'img/s':>8} {'GFLOP/s':>9} {'of peak':>8}   (median over "
+         f"{args.rounds} rounds x {args.window - args.drop} steps)")
+    summary = {"peak": peak, "rows": {}}
+    for name in runners:
+        step = _median(times[name])
+        ips = batch / step
+        gflops = f["per_example"] * batch / step / 1e9
+        summary["rows"][name] = {"step_ms": step * 1e3, "images_per_s": ips, "gflops": gflops,
+                                 "fraction": gflops / peak}
+        _say(f"  {name:<16} {step * 1e3:>9.1f} {ips:>8.1f} {gflops:>9.1f} {gflops / peak:>7.0%}")
+    summary["round_rates"] = round_rates
+    summary["torch"] = torch_ok
+    summary["torch_msg"] = torch_msg
+    summary["default_xla"] = "on" if cfg.train.jit_compile else "off"
+    return summary
+
+
+def dcgan_ratio_lines(summary):
+    rows = summary["rows"]
+    default = f"ours XLA {summary['default_xla']}"
+    if default not in rows:
+        default = next(k for k in rows if k.startswith("ours"))
+    if "PyTorch" not in rows:
+        return [f"DCGAN ours ({default.split(' ', 1)[1]}) / PyTorch: not measured — {summary['torch_msg']}"]
+    lines = []
+    for name in rows:
+        if name.startswith("ours"):
+            per_round = [r[name] / r["PyTorch"] for r in summary["round_rates"]]
+            lines.append(f"  {name} / PyTorch per round: " + ", ".join(f"{x:.2f}x" for x in per_round))
+    r = rows[default]
+    lines.append(
+        f"DCGAN ours ({default.split(' ', 1)[1]}, the config default) / PyTorch: "
+        f"{r['images_per_s'] / rows['PyTorch']['images_per_s']:.2f}x "
+        f"({r['images_per_s']:.1f} vs {rows['PyTorch']['images_per_s']:.1f} img/s; ours at "
+        f"{r['fraction']:.0%} of the {summary['peak']:.0f} GFLOP/s GEMM peak)"
+    )
+    return lines
+
+
+# ------------------------------------------------------------------------------------------------ inference
+def _images_per_s(fn, batch, runs):
+    fn()
+    fn()
+    ts = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    return batch / _median(ts)
+
+
+def inference_section(args):
+    from tfgan_zoo.export import TFLiteRunner, convert_tflite, export_saved_model
+
+    cfg = tfgan_zoo.load_config(args.dcgan_config)
+    model = tfgan_zoo.build_model(cfg)
+    _say(f"\n== Generator inference: {args.dcgan_config} (random weights), median of {args.inference_runs} runs ==")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = export_saved_model(model, tmp, "dcgan", warmup=False)
+        fn = tf.saved_model.load(path).signatures["serving_default"]
+        _say(f"  {'path':<34} {'batch':>5} {'img/s':>9}")
+        for batch in args.inference_batches:
+            z = model.latents_for(batch, seed=0).numpy()
+            zt = tf.constant(z)
+            tfl_path = convert_tflite(path, os.path.join(tmp, f"g{batch}.tflite"), "none", batch_size=batch)
+            tfl = TFLiteRunner(tfl_path, num_threads=os.cpu_count())
+            rows = [
+                ("Keras model.predict_on_batch", lambda: model.predict_on_batch(z)),
+                ("SavedModel serving_default", lambda: fn(latents=zt)["images"].numpy()),
+                ("TFLite (LiteRT, float32)", lambda: tfl(latents=z)),
+            ]
+            for name, f in rows:
+                _say(f"  {name:<34} {batch:>5} {_images_per_s(f, batch, args.inference_runs):>9.1f}")
+
+
+# ------------------------------------------------------------------------------------------------ families
+def family_configs(name, which):
+    """(kind, path) of a family's configs: 'tiny' = <name>_tiny.yaml; 'published' = the paper configs (neither
+    tiny nor a bundled-digits config)."""
+    folder = os.path.join(REPO, "zoo_configs", name)
+    out = []
+    if "tiny" in which:
+        out.append(("tiny", os.path.join(folder, f"{name}_tiny.yaml")))
+    if "published" in which:
+        for p in sorted(glob.glob(os.path.join(folder, "*.yaml"))):
+            base = os.path.basename(p)
+            if base.endswith("_tiny.yaml") or "_digits" in base:
+                continue
+            out.append(("published", p))
+    return out
+
+
+def measure_one(config_path, xla, steps, warmup, drop=1, data="config"):
+    """One (config, XLA) measurement in this process; returns a JSON-able dict."""
+    t = time.perf_counter()
+    r = OursRunner(config_path, xla == "on", data=data)
+    r.run(warmup)
+    setup = time.perf_counter() - t
+    ts = r.run(steps + drop)[drop:]
+    step = _median(ts)
+    return {"config": os.path.relpath(config_path, REPO), "xla": xla, "batch": r.config.train.batch_size,
+            "per_step": r.per_step, "step_ms": step * 1e3, "images_per_s": r.per_step / step,
+            "params": sum(r.params.values()), "data": r.data, "setup_s": setup}
+
+
+def _run_child(config_path, xla, steps, warmup, timeout):
+    cmd = [sys.executable, "-m", "benchmarks.train_throughput", "--_one", config_path, "--_xla", xla,
+           "--_steps", str(steps), "--warmup", str(warmup), "--drop", "1"]
+    try:
+        p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"over the {timeout:.0f}s limit"}
+    for line in reversed(p.stdout.splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    err = (p.stderr.strip().splitlines() or ["no output"])[-1]
+    return {"error": f"exit {p.returncode}: {err[:160]}"}
+
+
+def families_section(args):
+    names = [n for n in tfgan_zoo.list_models() if not args.models or n in args.models]
+    _say(f"\n== Families: train images/s, {len(names)} registered models ({', '.join(names)}) ==")
+    _say(f"  tiny: {args.family_steps} timed steps after {args.warmup} warm-up; published: "
+         f"{args.published_steps} timed steps after 1 warm-up, synthetic data; each run in a subprocess, "
+         f"limit {args.family_timeout:.0f}s")
+    _say(f"  {'config':<36} {'params':>11} {'batch':>5} {'data':>14} " + " ".join(
+        f"{'XLA ' + x + ' img/s':>15}" for x in args.xla) + (f" {'XLA gain':>8}" if len(args.xla) == 2 else ""))
+    results = []
+    for name in names:
+        for kind, path in family_configs(name, args.family_configs):
+            if not os.path.exists(path):
+                _say(f"  {os.path.basename(path):<36} missing")
+                continue
+            steps = args.family_steps if kind == "tiny" else args.published_steps
+            warm = args.warmup if kind == "tiny" else 1
+            row = {}
+            for xla in args.xla:
+                row[xla] = _run_child(path, xla, steps, warm, args.family_timeout)
+            ok = [r for r in row.values() if "error" not in r]
+            head = ok[0] if ok else {}
+            cells = " ".join(f"{r['images_per_s']:>15.1f}" if "error" not in r else f"{r['error'][:15]:>15}"
+                             for r in row.values())
+            gain = ""
+            if len(ok) == 2 and len(row) == 2:
+                gain = f" {row['on']['images_per_s'] / row['off']['images_per_s']:>7.2f}x"
+            _say(f"  {os.path.basename(path):<36} {head.get('params', 0):>11,} {head.get('batch', 0):>5} "
+                 f"{head.get('data', '-'):>14} {cells}{gain}")
+            for x, r in row.items():
+                if "error" in r:
+                    _say(f"      XLA {x}: {r['error']}")
+            results.append({"name": name, "kind": kind, "path": path, "results": row})
+    return results
+
+
+# ------------------------------------------------------------------------------------------------ main
+def _csv(s):
+    return [x for x in s.split(",") if x]
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    p.add_argument("--sections", type=_csv, default=list(SECTIONS), help=f"comma-separated subset of {SECTIONS}")
+    p.add_argument("--dcgan_config", default=CANONICAL)
+    p.add_argument("--batch_size", type=int, default=64)
+    p.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the DCGAN comparison")
+    p.add_argument("--window", type=int, default=12, help="steps per implementation per round")
+    p.add_argument("--drop", type=int, default=2, help="first steps of each window left out of the median")
+    p.add_argument("--warmup", type=int, default=3, help="steps run before any timing (tracing, XLA compile)")
+    p.add_argument("--xla", type=_csv, default=["off", "on"])
+    p.add_argument("--torch", choices=("auto", "off"), default="auto")
+    p.add_argument("--gemm_size", type=int, default=2048)
+    p.add_argument("--inference_batches", type=lambda s: [int(x) for x in _csv(s)], default=[1, 64])
+    p.add_argument("--inference_runs", type=int, default=10)
+    p.add_argument("--models", type=_csv, default=[], help="families to time (default: every registered model)")
+    p.add_argument("--family_configs", type=_csv, default=["tiny", "published"])
+    p.add_argument("--family_steps", type=int, default=10)
+    p.add_argument("--published_steps", type=int, default=3)
+    p.add_argument("--family_timeout", type=float, default=600.0)
+    p.add_argument("--_one", default="", help=argparse.SUPPRESS)
+    p.add_argument("--_xla", default="off", help=argparse.SUPPRESS)
+    p.add_argument("--_steps", type=int, default=3, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    bad = sorted(set(args.sections) - set(SECTIONS))
+    if bad:
+        p.error(f"unknown section(s) {bad}; choose from {', '.join(SECTIONS)}")
+    if args.window <= args.drop:
+        p.error(f"--window ({args.window}) must exceed --drop ({args.drop})")
+    return args
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--models", default=",".join(tfgan_zoo.list_models()))
-    p.add_argument("--configs", default="", help="comma-separated config paths (default: each model's digits config)")
-    p.add_argument("--batch_size", type=int, default=0)
-    p.add_argument("--steps", type=int, default=20)
-    p.add_argument("--warmup", type=int, default=5)
-    p.add_argument("--xla", default="off,on")
-    args = p.parse_args(argv)
-    if args.configs:
-        configs = args.configs.split(",")
-    else:
-        configs = []
-        for name in args.models.split(","):
-            folder = os.path.join("zoo_configs", name)
-            configs.append(os.path.join(folder, next(f for f in sorted(os.listdir(folder)) if "digits" in f)))
-    print(f"TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS')}  cores={os.cpu_count()}")
-    print(f"{'config':<44} {'params':>10} {'batch':>5} {'xla':>4} {'step ms':>9} {'img/s':>8}")
-    for path in configs:
-        row = {}
-        for xla in args.xla.split(","):
-            r = measure(path, xla == "on", args.batch_size or None, args.steps, args.warmup)
-            row[xla] = r
-            print(f"{os.path.basename(path):<44} {r['params']:>10,} {r['batch']:>5} {xla:>4} {r['step_ms']:>9.1f} "
-                  f"{r['images_per_s']:>8.1f}", flush=True)
-        if "off" in row and "on" in row:
-            print(f"{'':<44} XLA speed-up: {row['on']['images_per_s'] / row['off']['images_per_s']:.2f}x")
+    args = parse_args(argv)
+    if args._one:
+        print(json.dumps(measure_one(args._one, args._xla, args._steps, args.warmup, args.drop)), flush=True)
+        return 0
+    os.chdir(REPO)
+    _say(f"tfgan_zoo benchmark: TF {tf.__version__}, Keras {keras.__version__}, "
+         f"TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS')}, {os.cpu_count()} CPU cores, "
+         f"GPUs: {len(tf.config.list_physical_devices('GPU'))}")
+    if "gemm" in args.sections:
+        _say(f"\n== float32 GEMM {args.gemm_size}², best of 5 ==")
+        _say(f"  TensorFlow (oneDNN {os.environ.get('TF_ENABLE_ONEDNN_OPTS')}): {gemm_tf(args.gemm_size):.1f} GFLOP/s")
+        _say(f"  numpy {np.__version__}: {gemm_numpy(args.gemm_size):.1f} GFLOP/s")
+        if args.torch != "off":
+            from benchmarks.torch_dcgan import torch_available
+
+            ok, msg = torch_available()
+            _say(f"  torch {msg}: {gemm_torch(args.gemm_size):.1f} GFLOP/s" if ok else f"  torch: {msg}")
+    summary = None
+    if "dcgan" in args.sections:
+        summary = dcgan_section(args)
+    if "inference" in args.sections:
+        inference_section(args)
+    if "families" in args.sections:
+        families_section(args)
+    if summary is not None:
+        _say("")
+        for line in dcgan_ratio_lines(summary):
+            _say(line)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
