@@ -12,6 +12,9 @@ from tfgan_zoo.registry import register_model
 class LSGAN(UnconditionalGAN):
     """LSGAN: least-squares losses with target codes a (fake), b (real), c (G's target) and a linear D.
 
+    Not the Loss-Sensitive GAN of Qi 2017 (arXiv:1701.06264, also abbreviated LS-GAN), which is registered
+    separately as `lsgan_ls`.
+
     Args:
         latent_dim: size of z (1024 in the paper's LSUN model).
         latent_distribution: 'uniform' (paper) or 'normal'.
