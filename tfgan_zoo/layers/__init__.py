@@ -9,3 +9,17 @@ from tfgan_zoo.layers.random import (
     replica_info,
     sample_latents,
 )
+from tfgan_zoo.layers.equalized import EqualizedConv2D, EqualizedDense, PixelNormalization
+from tfgan_zoo.layers.minibatch_stddev import MinibatchStdDev
+from tfgan_zoo.layers.resample import Blur, Resample, downsample2d, upfirdn2d, upsample2d
+from tfgan_zoo.layers.style import (
+    AdaIN,
+    BiasActivation,
+    BroadcastW,
+    ConstantInput,
+    ModulatedConv2D,
+    NoiseInjection,
+    SelectW,
+    ToRGB,
+    WAverage,
+)
