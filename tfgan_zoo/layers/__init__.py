@@ -1,5 +1,12 @@
 """Shared Keras layers used across families."""
 
+from tfgan_zoo.layers.laplacian_pyramid import (
+    PyramidDownsample,
+    PyramidUpsample,
+    gaussian_pyramid,
+    laplacian_pyramid,
+    reconstruct_from_laplacian_pyramid,
+)
 from tfgan_zoo.layers.maxout import Maxout
 from tfgan_zoo.layers.normalization import NORMALIZATIONS, normalization
 from tfgan_zoo.layers.random import (
