@@ -8,6 +8,13 @@ from tfgan_zoo.layers.laplacian_pyramid import (
     reconstruct_from_laplacian_pyramid,
 )
 from tfgan_zoo.layers.maxout import Maxout
+from tfgan_zoo.layers.attention import SelfAttention
+from tfgan_zoo.layers.conditional_norm import ConditionalBatchNormalization, SelfModulatedBatchNormalization
+from tfgan_zoo.layers.projection import ProjectionHead
+from tfgan_zoo.layers.spectral import sn_conv, sn_dense, spectral_norm
+from tfgan_zoo.layers.standing_stats import accumulate_standing_statistics
+from tfgan_zoo.layers.tensor_ops import ChannelSlice, GlobalSumPooling2D
+from tfgan_zoo.layers.truncation import truncated_normal, truncated_normal_from_seed
 from tfgan_zoo.layers.normalization import NORMALIZATIONS, normalization
 from tfgan_zoo.layers.random import (
     ConsistentDropout,

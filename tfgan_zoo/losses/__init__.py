@@ -13,6 +13,7 @@ from tfgan_zoo.losses.adversarial import (
     wasserstein_discriminator_loss,
     wasserstein_generator_loss,
 )
+from tfgan_zoo.losses.orthogonal import orthogonal_penalty
 from tfgan_zoo.losses.penalties import gradient_penalty, interpolate, r1_penalty
 from tfgan_zoo.losses.reconstruction import l1_loss, l2_loss
 from tfgan_zoo.losses.reduction import per_example_mean, reduce_global_batch
