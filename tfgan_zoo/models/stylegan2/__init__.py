@@ -1,0 +1,1 @@
+from tfgan_zoo.models.stylegan2.stylegan2_gan import StyleGAN2
