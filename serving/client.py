@@ -45,6 +45,27 @@ def _signature_dict(sig):
     }
 
 
+def _generate_inputs(latents, labels, seed, num_images) -> tuple[dict, str]:
+    """(inputs, signature) of a `generate` request: `serving_default` with latents (+ labels), or `sample` with a
+    seed and `num_images` (unconditional) or labels (conditional)."""
+    labels = None if labels is None else np.asarray(labels, np.int32).reshape(-1)
+    if latents is not None:
+        inputs = {"latents": np.asarray(latents, np.float32)}
+        if labels is not None:
+            inputs["labels"] = labels
+        return inputs, DEFAULT_SIGNATURE
+    if seed is None:
+        raise ValueError("generate() needs latents (serving_default) or seed (sample).")
+    inputs = {"seed": np.asarray(seed, np.int32)}
+    if labels is not None:
+        inputs["labels"] = labels
+    elif num_images is None:
+        raise ValueError("generate(seed=...) needs num_images (or labels for a conditional model).")
+    else:
+        inputs["num_images"] = np.asarray(num_images, np.int32)
+    return inputs, "sample"
+
+
 def _images_of(outputs, output):
     if output not in outputs:
         raise KeyError(f"The response has no output {output!r}; it has {sorted(outputs)}.")
@@ -126,21 +147,8 @@ class PredictClient:
         with `seed` it calls the `sample` signature (`num_images` for unconditional models, `labels` for conditional
         ones), which draws the latents in the graph with stateless RNG: the same seed gives the same images.
         """
-        if latents is not None:
-            inputs = {"latents": np.asarray(latents, np.float32)}
-            if labels is not None:
-                inputs["labels"] = np.asarray(labels, np.int32).reshape(-1)
-            return _images_of(self.predict(inputs, DEFAULT_SIGNATURE), output)
-        if seed is None:
-            raise ValueError("generate() needs latents (serving_default) or seed (sample).")
-        inputs = {"seed": np.asarray(seed, np.int32)}
-        if labels is not None:
-            inputs["labels"] = np.asarray(labels, np.int32).reshape(-1)
-        else:
-            if num_images is None:
-                raise ValueError("generate(seed=...) needs num_images (or labels for a conditional model).")
-            inputs["num_images"] = np.asarray(num_images, np.int32)
-        return _images_of(self.predict(inputs, "sample"), output)
+        inputs, signature = _generate_inputs(latents, labels, seed, num_images)
+        return _images_of(self.predict(inputs, signature), output)
 
     def translate(self, images, output="images") -> np.ndarray:
         """Translates source images ([N, H, W, C] float in [-1, 1]) with an image-to-image model."""
@@ -287,20 +295,9 @@ class RestClient:
 
     def generate(self, latents=None, labels=None, seed=None, num_images=None, output="images", format="columnar"):
         """As `PredictClient.generate`, over REST."""
-        if latents is not None:
-            inputs = {"latents": np.asarray(latents, np.float32)}
-            if labels is not None:
-                inputs["labels"] = np.asarray(labels, np.int32).reshape(-1)
-            out = self.predict(inputs, DEFAULT_SIGNATURE, format)
-        else:
-            if seed is None:
-                raise ValueError("generate() needs latents (serving_default) or seed (sample).")
-            inputs = {"seed": np.asarray(seed, np.int32)}
-            if labels is not None:
-                inputs["labels"] = np.asarray(labels, np.int32).reshape(-1)
-            else:
-                inputs["num_images"] = np.asarray(num_images, np.int32)
-            out = self.predict(inputs, "sample", "columnar")
+        inputs, signature = _generate_inputs(latents, labels, seed, num_images)
+        # the sample signature's scalar inputs only fit the columnar ("inputs") request format
+        out = self.predict(inputs, signature, format if signature == DEFAULT_SIGNATURE else "columnar")
         return out.get(output, out.get("output"))
 
     def translate(self, images, output="images", format="columnar"):

@@ -9,7 +9,6 @@ Inception plays for natural images: its global-average-pooled last convolution g
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_zoo.evaluation.feature_network import FeatureNetwork
+from tfgan_zoo.utils.hashing import sha256_of
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 CLASSIFIER_WEIGHTS = ASSETS / "digits_classifier.weights.h5"
@@ -70,14 +70,6 @@ def build_digits_classifier(image_size: int = 32, filters=(16, 32, 64), num_clas
     x = keras.layers.Dropout(dropout, name="dropout")(features)
     logits = keras.layers.Dense(num_classes, name="logits")(x)
     return keras.Model(inputs, logits, name="digits_classifier")
-
-
-def sha256_of(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def load_digits_classifier(weights=None, config=None) -> tuple[keras.Model, dict]:

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_zoo.evaluation.feature_network import FeatureNetwork
+from tfgan_zoo.utils.hashing import sha256_of
 
 INCEPTION_URL = "http://download.tensorflow.org/models/image/imagenet/inception-2015-12-05.tgz"
 INCEPTION_GRAPH_FILE = "classify_image_graph_def.pb"
@@ -47,14 +47,6 @@ def _missing_inception_message(path: Path) -> str:
         "'tensorflow/tfgan/eval/inception/1' also works. Without either, use feature_net='digits' (bundled, for "
         "digits models) or 'keras_inception_v3' (labelled, not comparable to published numbers)."
     )
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class TFInceptionNetwork(FeatureNetwork):
@@ -90,7 +82,7 @@ class TFInceptionNetwork(FeatureNetwork):
             digest = "n/a (directory)"
         else:
             self._load_graph_def(path)
-            digest = _sha256(path)
+            digest = sha256_of(path)
         self.details = {"path": str(path), "sha256": digest, "format": self.format}
 
     # ------------------------------------------------------------------------------------------------ loaders
@@ -214,7 +206,7 @@ class KerasInceptionV3Network(FeatureNetwork):
         self.name = f"keras_inception_v3[{label}]"
         self.details = {
             "weights": None if weights is None else str(weights),
-            "sha256": None if weights is None else _sha256(Path(weights)),
+            "sha256": None if weights is None else sha256_of(Path(weights)),
             "comparable_to_published": False,
         }
 

@@ -24,6 +24,8 @@ import shutil
 import urllib.parse
 from pathlib import Path
 
+from tfgan_zoo.utils.hashing import sha256_of
+
 PRESET_FILE = "preset.json"
 WEIGHTS_FILE = "model.weights.h5"
 FORMAT = "tfgan_zoo.preset"
@@ -98,14 +100,6 @@ def get_preset_spec(name: str) -> PresetSpec:
 
 
 # ------------------------------------------------------------------------------------------------ hashing
-def sha256_of(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _verify(weights: Path, expected: str, where: str) -> None:
     got = sha256_of(weights)
     if got != expected:
