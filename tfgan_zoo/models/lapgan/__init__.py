@@ -1,0 +1,1 @@
+from tfgan_zoo.models.lapgan.lapgan_gan import LAPGAN
