@@ -126,6 +126,12 @@ def build_preset(
     print(f"[build] {name}: training {config.model.name} for {config.train.steps} steps in {workdir}", flush=True)
     result = train(config)
     print(f"[build] trained {result.end_step} steps in {result.seconds:.1f} s", flush=True)
+    diverged = {k: v[-1] for k, v in result.history.items() if v and not np.isfinite(v[-1])}
+    if diverged:
+        raise PresetError(
+            f"{name}: training diverged (final {diverged}); not shipping it. Lower the learning rate, e.g. "
+            "--set model.params.learning_rate=..., or change the config."
+        )
 
     eval_args = argparse.Namespace(
         config=config_path, set=cfg_overrides, checkpoint=result.checkpoint_dir, metrics=",".join(metrics),

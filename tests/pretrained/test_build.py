@@ -1,0 +1,63 @@
+"""The preset builder: trains a digits config, records what `tfgan-zoo eval` measures, writes a loadable preset."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from tfgan_zoo.cli import main as cli_main
+from tfgan_zoo.pretrained import from_preset, read_preset
+from tfgan_zoo.pretrained.build import build_preset, main, paper_of
+from tfgan_zoo.registry import get_model_class
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TINY = os.path.join(REPO, "zoo_configs", "dcgan", "dcgan_tiny.yaml")
+
+
+def test_build_records_exactly_what_tfgan_zoo_eval_measures(tmp_path):
+    workdir = tmp_path / "run"
+    path = build_preset(TINY, steps=4, name="dcgan_tiny_test", out_dir=tmp_path / "preset", workdir=workdir,
+                        num_samples=48, verbose=0)
+    cfg = read_preset(path)
+    assert cfg["name"] == "dcgan_tiny_test" and cfg["model"] == "dcgan"
+    meta = cfg["metadata"]
+    assert meta["training"]["steps"] == 4 and meta["training"]["seconds"] > 0 and meta["training"]["batch_size"] == 8
+    assert meta["dataset"] == "digits" and meta["resolution"] == 16 and "CC BY 4.0" in meta["license"]
+    assert meta["paper"].startswith("Radford") and "train.steps=4" in meta["training"]["overrides"]
+    recorded = {r["protocol"]: r["values"] for r in meta["metrics"]}
+    assert set(recorded) == {"digits_fid@n=48", "digits_is@n=48", "digits_coverage@n=48"}
+
+    out = tmp_path / "eval.json"  # the same checkpoint through the CLI
+    assert cli_main(["eval", "--config", TINY, "--checkpoint", str(workdir / "checkpoints"), "--metrics",
+                     "digits_fid,digits_is,digits_coverage", "--num_samples", "48", "--quiet", "--output", str(out)]) == 0
+    measured = {r["protocol"]: r["values"] for r in json.loads(out.read_text())["records"]}
+    assert measured.keys() == recorded.keys()
+    for protocol, values in measured.items():
+        for key, value in values.items():
+            if isinstance(value, float):
+                assert recorded[protocol][key] == pytest.approx(value, rel=1e-6), (protocol, key)
+
+    model = from_preset(path.parent)  # the folder loads and generates like the trained checkpoint
+    images = model.generate(4, seed=0)
+    assert images.shape == (4, 16, 16, 1) and np.isfinite(images).all()
+
+
+def test_build_refuses_non_digits_configs_and_oversized_weights(tmp_path, capsys):
+    config = os.path.join(REPO, "zoo_configs", "pix2pix", "pix2pix_tiny.yaml")
+    assert main(["--config", config, "--steps", "2", "--out_dir", str(tmp_path / "p")]) == 2
+    assert "data.source: digits" in capsys.readouterr().err
+    assert main(["--config", TINY, "--steps", "2", "--out_dir", str(tmp_path / "big"), "--max_mb", "0.001",
+                 "--num_samples", "16", "--verbose", "0"]) == 2
+    assert "above max_mb" in capsys.readouterr().err and not (tmp_path / "big").exists()
+
+
+def test_steps_that_do_not_divide_the_epoch_still_run(tmp_path):
+    path = build_preset(TINY, steps=3, out_dir=tmp_path / "p", metrics=["digits_fid"], num_samples=16, verbose=0)
+    assert read_preset(path)["metadata"]["training"]["steps"] == 3
+    assert read_preset(path)["name"] == "dcgan_tiny"
+
+
+def test_paper_comes_from_the_class_docstring():
+    assert "arXiv:1511.06434" in paper_of(get_model_class("dcgan"))
+    assert paper_of(type("NoDoc", (), {})) == ""
