@@ -380,3 +380,33 @@ def test_pickled_module_is_refused_with_the_fix(tmp_path):
     payload = b"\x80\x02ctorch.nn.modules.conv\nConv2d\n)R."  # what torch.save(model) would need
     with pytest.raises(UnsafeCheckpointError, match="state_dict"):
         load_torch_state_dict(write_torch_zip(tmp_path / "module.pth", {}, data_pkl=payload))
+
+
+def test_unet_256_layout_of_the_official_releases_converts(tmp_path):
+    """unet_256 (num_downs 8, three dropout blocks) as in facades_label2photo; narrow (ngf 2) to stay fast."""
+    rng = np.random.default_rng(6)
+    sd = official_unet_state_dict(rng, 3, 3, 8, 2)
+    assert "model.model.1.model.3.model.3.model.3.model.3.model.3.model.1.weight" in sd  # the innermost down conv
+    sd = {f"module.{k}": v for k, v in sd.items()}  # saved from a DataParallel wrapper
+    model = pix2pix_from_pytorch(write_torch_zip(tmp_path / "latest_net_G.pth", sd), d_base_filters=2)
+    assert model.image_size == 256 and "unet_256" in model.conversion_report.architecture
+    x = rng.uniform(-1, 1, (1, 256, 256, 3)).astype(np.float32)
+    plain = {k[len("module."):]: v for k, v in sd.items()}
+    expected = np.transpose(official_unet_forward(plain, _nchw(x).astype(np.float64), 8), (0, 2, 3, 1))
+    np.testing.assert_allclose(model.translate(x), expected, atol=1e-4)
+
+
+def test_convert_command_line_writes_a_loadable_preset(tmp_path, capsys):
+    from tfgan_zoo.pretrained import from_preset
+    from tfgan_zoo.pretrained.convert import _cli
+
+    rng = np.random.default_rng(7)
+    path = write_torch_zip(tmp_path / "g.pth", official_unet_state_dict(rng, 3, 3, 5, 4))
+    assert _cli(["pix2pix", str(path), "--out", str(tmp_path / "preset")]) == 0
+    assert "tensors mapped" in capsys.readouterr().out
+    x = rng.uniform(-1, 1, (1, 32, 32, 3)).astype(np.float32)
+    np.testing.assert_allclose(from_preset(tmp_path / "preset").translate(x),
+                               pix2pix_from_pytorch(path).translate(x), atol=1e-6)
+    evil = tmp_path / "evil.pth"
+    write_torch_zip(evil, {}, data_pkl=pickle.dumps(_Exploit(tmp_path / "pwned"), protocol=2))
+    assert _cli(["cyclegan", str(evil)]) == 2 and "refusing" in capsys.readouterr().out
