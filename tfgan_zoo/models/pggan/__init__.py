@@ -1,0 +1,1 @@
+from tfgan_zoo.models.pggan.pggan_gan import PGGAN
