@@ -135,6 +135,17 @@ def relu(x):
     return np.maximum(x, 0)
 
 
+def random_batch_norm(rng, key, c):
+    """A BatchNorm2d's state-dict entries (affine + running statistics) with random values."""
+    return {
+        f"{key}.weight": rng.uniform(0.5, 1.5, c).astype(np.float32),
+        f"{key}.bias": rng.normal(0, 0.2, c).astype(np.float32),
+        f"{key}.running_mean": rng.normal(0, 0.2, c).astype(np.float32),
+        f"{key}.running_var": rng.uniform(0.5, 2.0, c).astype(np.float32),
+        f"{key}.num_batches_tracked": np.array(1234, np.int64),
+    }
+
+
 def official_unet_state_dict(rng, input_nc, output_nc, num_downs, ngf, norm="batch"):
     """Keys and shapes of UnetGenerator(input_nc, output_nc, num_downs, ngf, norm_layer, use_dropout=True)."""
     use_bias = norm == "instance"
@@ -152,11 +163,7 @@ def official_unet_state_dict(rng, input_nc, output_nc, num_downs, ngf, norm="bat
 
     def bn(key, c):
         if norm == "batch":
-            sd[f"{key}.weight"] = rng.uniform(0.5, 1.5, c).astype(np.float32)
-            sd[f"{key}.bias"] = rng.normal(0, 0.2, c).astype(np.float32)
-            sd[f"{key}.running_mean"] = rng.normal(0, 0.2, c).astype(np.float32)
-            sd[f"{key}.running_var"] = rng.uniform(0.5, 2.0, c).astype(np.float32)
-            sd[f"{key}.num_batches_tracked"] = np.array(1234, np.int64)
+            sd.update(random_batch_norm(rng, key, c))
 
     # (outer_nc, inner_nc) from the outermost block inwards, as UnetGenerator builds them (inside out).
     blocks = [(output_nc, ngf), (ngf, ngf * 2), (ngf * 2, ngf * 4), (ngf * 4, ngf * 8)]
@@ -215,11 +222,7 @@ def official_resnet_state_dict(rng, input_nc, output_nc, ngf, n_blocks, norm="in
 
     def bn(key, c):
         if norm == "batch":
-            sd[f"{key}.weight"] = rng.uniform(0.5, 1.5, c).astype(np.float32)
-            sd[f"{key}.bias"] = rng.normal(0, 0.2, c).astype(np.float32)
-            sd[f"{key}.running_mean"] = rng.normal(0, 0.2, c).astype(np.float32)
-            sd[f"{key}.running_var"] = rng.uniform(0.5, 2.0, c).astype(np.float32)
-            sd[f"{key}.num_batches_tracked"] = np.array(7, np.int64)
+            sd.update(random_batch_norm(rng, key, c))
 
     conv("model.1", ngf, input_nc, 7)
     bn("model.2", ngf)
