@@ -45,6 +45,7 @@ from tfgan_zoo.evaluation.protocols import (
     resolve_feature_network,
 )
 from tfgan_zoo.evaluation.swd import laplacian_pyramid, sliced_wasserstein_distance
+from tfgan_zoo.evaluation import acgan_analysis  # noqa: E402  (AC-GAN discriminability / MS-SSIM diversity)
 
 __all__ = [
     "DigitsFeatureNetwork", "EvaluationCallback", "EvaluationResult", "FeatureNetwork", "FrechetInceptionDistance",

@@ -1,0 +1,1 @@
+from tfgan_zoo.models.acgan.acgan_gan import ACGAN
