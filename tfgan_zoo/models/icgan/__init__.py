@@ -1,0 +1,1 @@
+from tfgan_zoo.models.icgan.icgan_gan import ICGAN
