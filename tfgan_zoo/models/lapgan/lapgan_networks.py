@@ -46,69 +46,107 @@ class ClipToImageRange(keras.layers.Layer):
         return keras.ops.clip(inputs, -1.0, 1.0)
 
 
-def build_coarse_generator(latent_dim, size, channels, units, num_layers=2, name="coarse_generator"):
+def _condition_plane(y, size, name):
+    """The class-conditional variant's conditioning: one-hot c → linear → reshaped to one size×size feature map."""
+    plane = keras.layers.Dense(size * size, name=f"{name}_linear")(y)
+    return keras.layers.Reshape((size, size, 1), name=f"{name}_plane")(plane)
+
+
+def build_coarse_generator(latent_dim, size, channels, units, num_layers=2, name="coarse_generator", num_classes=0):
     z = keras.Input((latent_dim,), name="latents")
+    inputs = [z]
     x = z
+    if num_classes:
+        y = keras.Input((num_classes,), name="conditions")
+        inputs.append(y)
+        x = keras.layers.Concatenate(name="z_and_y")([z, y])
     for i in range(num_layers):
         x = keras.layers.Dense(units, activation="relu", name=f"hidden{i + 1}")(x)
     x = keras.layers.Dense(size * size * channels, activation="tanh", name="to_image", dtype="float32")(x)
     x = keras.layers.Reshape((size, size, channels), name="to_hwc")(x)
-    return keras.Model(z, x, name=name)
+    return keras.Model(inputs if num_classes else z, x, name=name)
 
 
-def build_coarse_discriminator(size, channels, units, dropout, num_layers=2, name="coarse_discriminator"):
+def build_coarse_discriminator(size, channels, units, dropout, num_layers=2, name="coarse_discriminator",
+                               num_classes=0):
     x_in = keras.Input((size, size, channels), name="images")
+    inputs = [x_in]
     x = keras.layers.Flatten(name="flatten")(x_in)
+    if num_classes:
+        y = keras.Input((num_classes,), name="conditions")
+        inputs.append(y)
+        x = keras.layers.Concatenate(name="x_and_y")([x, y])
     for i in range(num_layers):
         x = keras.layers.Dense(units, activation="relu", name=f"hidden{i + 1}")(x)
         if dropout:
             x = ConsistentDropout(dropout, name=f"hidden{i + 1}_dropout")(x)
     x = keras.layers.Dense(1, name="logit")(x)
     x = keras.layers.Activation("linear", dtype="float32", name="logits")(x)
-    return keras.Model(x_in, x, name=name)
+    return keras.Model(inputs if num_classes else x_in, x, name=name)
 
 
-def build_level_generator(size, channels, filters, num_layers, kernel_size, name):
-    """G_k: (l_k, z_k plane) → h_k. ReLU hidden convs, a linear output conv (band-pass values are signed)."""
+def build_level_generator(size, channels, filters, num_layers, kernel_size, name, num_classes=0):
+    """G_k: (l_k, z_k plane[, c]) → h_k. ReLU hidden convs, a linear output conv (band-pass values are signed).
+    With classes, c's plane joins the first layer's maps."""
     low = keras.Input((size, size, channels), name="low_pass")
     noise = keras.Input((size, size, 1), name="noise")
+    inputs = [low, noise]
     x = keras.layers.Concatenate(name="low_and_noise")([low, noise])
     for i in range(num_layers - 1):
         x = keras.layers.Conv2D(filters, kernel_size, padding="same", activation="relu", name=f"conv{i + 1}")(x)
+        if i == 0 and num_classes:
+            y = keras.Input((num_classes,), name="conditions")
+            inputs.append(y)
+            x = keras.layers.Concatenate(name="features_and_y")([x, _condition_plane(y, size, "condition")])
     x = keras.layers.Conv2D(channels, kernel_size, padding="same", name="to_band_pass", dtype="float32")(x)
-    return keras.Model([low, noise], x, name=name)
+    return keras.Model(inputs, x, name=name)
 
 
-def build_level_discriminator(size, channels, filters, num_layers, kernel_size, dropout, name):
-    """D_k: (h_k, l_k) → logit. Convs with ReLU (the last one strided), dropout, then a linear unit."""
+def build_level_discriminator(size, channels, filters, num_layers, kernel_size, dropout, name, num_classes=0):
+    """D_k: (h_k, l_k[, c]) → logit. Convs with ReLU (the last one strided), dropout, then a linear unit. With
+    classes, c's plane joins the first layer's maps."""
     band = keras.Input((size, size, channels), name="band_pass")
     low = keras.Input((size, size, channels), name="low_pass")
+    inputs = [band, low]
     x = keras.layers.Concatenate(name="band_and_low")([band, low])
     for i in range(num_layers):
         stride = 2 if i == num_layers - 1 else 1
         x = keras.layers.Conv2D(
             filters, kernel_size, strides=stride, padding="same", activation="relu", name=f"conv{i + 1}"
         )(x)
+        if i == 0 and num_classes:
+            y = keras.Input((num_classes,), name="conditions")
+            inputs.append(y)
+            plane_size = x.shape[1]
+            x = keras.layers.Concatenate(name="features_and_y")([x, _condition_plane(y, plane_size, "condition")])
     if dropout:
         x = ConsistentDropout(dropout, name="dropout")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     x = keras.layers.Dense(1, name="logit")(x)
     x = keras.layers.Activation("linear", dtype="float32", name="logits")(x)
-    return keras.Model([band, low], x, name=name)
+    return keras.Model(inputs, x, name=name)
 
 
-def build_cascade(coarse_generator, level_generators, coarse_latent_dim, coarse_size, name="generator"):
+def build_cascade(coarse_generator, level_generators, coarse_latent_dim, coarse_size, name="generator",
+                  num_classes=0):
     """The sampling cascade as one model: latents = [z_K | z_{K-1} plane | ... | z_0 plane] (flattened, coarse to
-    fine) → I_K = G_K(z_K); I_k = clip(u(I_{k+1}) + G_k(u(I_{k+1}), z_k)) → I_0."""
+    fine) → I_K = G_K(z_K); I_k = clip(u(I_{k+1}) + G_k(u(I_{k+1}), z_k)) → I_0. With classes the model takes
+    `[latents, labels]` (int class ids) and every level gets the one-hot c."""
     total = coarse_latent_dim + sum((coarse_size * 2 ** (j + 1)) ** 2 for j in range(len(level_generators)))
     z = keras.Input((total,), name="latents")
-    image = coarse_generator(LatentSlice(0, coarse_latent_dim, name="coarse_latents")(z))
+    inputs, cond = z, []
+    if num_classes:
+        labels = keras.Input((), dtype="int32", name="labels")
+        inputs = [z, labels]
+        cond = [keras.layers.CategoryEncoding(num_tokens=num_classes, output_mode="one_hot", name="one_hot")(labels)]
+    image = coarse_generator([LatentSlice(0, coarse_latent_dim, name="coarse_latents")(z), *cond] if cond
+                             else LatentSlice(0, coarse_latent_dim, name="coarse_latents")(z))
     offset, size = coarse_latent_dim, coarse_size
     for j, g in enumerate(level_generators):
         size *= 2
         noise = LatentSlice(offset, offset + size * size, plane_size=size, name=f"level{j}_noise")(z)
         offset += size * size
         low = PyramidUpsample(name=f"level{j}_upsample")(image)
-        band = g([low, noise])
+        band = g([low, noise, *cond])
         image = ClipToImageRange(name=f"level{j}_image")(keras.layers.Add(name=f"level{j}_add")([low, band]))
-    return keras.Model(z, image, name=name)
+    return keras.Model(inputs, image, name=name)
