@@ -90,9 +90,14 @@ class _Norms:
                                                kernel_initializer=self.init, name=name)([x, cond])
 
 
-def _g_block(x, out_ch, cond, norm, name, sn, init_block, init_sc, upsample=True):
-    """BigGAN/SN-GAN up-block: BN-ReLU-up-conv3-BN-ReLU-conv3 + up-conv1 shortcut."""
+def _g_block(x, out_ch, cond, norm, name, sn, init_block, init_sc, upsample=True, biases=None):
+    """BigGAN/SN-GAN up-block: BN-ReLU-up-conv3-BN-ReLU-conv3 + up-conv1 shortcut.
+
+    `biases` (a `_BiasTracker`) records which conv biases only ever reach batch norms."""
     in_ch = x.shape[-1]
+    if biases is not None:
+        biases.redundant(f"{name}_conv1")
+        biases.pending(f"{name}_conv2", f"{name}_conv_sc")
     h = _relu(norm(x, f"{name}_bn1", cond), f"{name}_relu1")
     if upsample:
         h = _upsample(h, f"{name}_up")
@@ -105,9 +110,12 @@ def _g_block(x, out_ch, cond, norm, name, sn, init_block, init_sc, upsample=True
     return keras.layers.Add(name=f"{name}_add")([sc, h])
 
 
-def _g_block_deep(x, out_ch, cond, norm, name, sn, init, upsample, channel_ratio=4):
+def _g_block_deep(x, out_ch, cond, norm, name, sn, init, upsample, channel_ratio=4, biases=None):
     """BigGAN-deep bottleneck up-block: 1×1 down to C/4, two 3×3, 1×1 up; shortcut drops channels."""
     in_ch = x.shape[-1]
+    if biases is not None:
+        biases.redundant(f"{name}_conv1", f"{name}_conv2", f"{name}_conv3")
+        biases.pending(f"{name}_conv4")
     hidden = in_ch // channel_ratio
     h = _relu(norm(x, f"{name}_bn1", cond), f"{name}_relu1")
     h = sn_conv(hidden, 1, f"{name}_conv1", sn, kernel_initializer=init)(h)
@@ -124,6 +132,35 @@ def _g_block_deep(x, out_ch, cond, norm, name, sn, init, upsample, channel_ratio
     h = _relu(norm(h, f"{name}_bn4", cond), f"{name}_relu4")
     h = sn_conv(out_ch, 1, f"{name}_conv4", sn, kernel_initializer=init)(h)
     return keras.layers.Add(name=f"{name}_add")([sc, h])
+
+
+class _BiasTracker:
+    """Names of the generator's conv/linear layers whose bias provably has a zero gradient.
+
+    A per-channel constant that reaches a batch norm only through linear ops (convs, upsampling, additions) is
+    removed by it, so d(loss)/d(bias) = 0 exactly. In float arithmetic it is ~1e-8 round-off, which Adam
+    (update ≈ lr·g/(|g| + ε)) turns into lr-sized random walks that differ between one device and N replicas. The
+    official networks have these biases (and the parameter counts include them); the GAN keeps them but does not
+    give them to the optimizer, which is what exact arithmetic would do. A self-attention block is nonlinear in
+    such constants, so biases reaching one are not redundant.
+    """
+
+    def __init__(self):
+        self.names, self._pending = [], []
+
+    def redundant(self, *names):
+        self.names.extend(names)
+
+    def pending(self, *names):
+        self._pending.extend(names)
+
+    def nonlinear(self):
+        self._pending = []
+
+    def finish(self):
+        self.names.extend(self._pending)
+        self._pending = []
+        return tuple(self.names)
 
 
 def resnet_generator(
@@ -195,6 +232,8 @@ def resnet_generator(
     else:
         lin_in = chunks[0]
     top = base_channels * channel_mults[0]
+    biases = _BiasTracker()
+    biases.pending("linear")
     h = sn_dense(bottom_width * bottom_width * top, "linear", sn, kernel_initializer=init_other)(lin_in)
     h = keras.layers.Reshape((bottom_width, bottom_width, top), name="reshape")(h)
     res = bottom_width
@@ -203,21 +242,24 @@ def resnet_generator(
         cond = cond_for(i)
         if block_type == "deep":
             in_ch = base_channels * channel_mults[i]
-            h = _g_block_deep(h, in_ch, cond, norm, f"block{i + 1}a", sn, init_other, upsample=False)
-            h = _g_block_deep(h, out_ch, cond, norm, f"block{i + 1}b", sn, init_other, upsample=True)
+            h = _g_block_deep(h, in_ch, cond, norm, f"block{i + 1}a", sn, init_other, upsample=False, biases=biases)
+            h = _g_block_deep(h, out_ch, cond, norm, f"block{i + 1}b", sn, init_other, upsample=True, biases=biases)
         elif block_type == "standard":
-            h = _g_block(h, out_ch, cond, norm, f"block{i + 1}", sn, init_block, init_other)
+            h = _g_block(h, out_ch, cond, norm, f"block{i + 1}", sn, init_block, init_other, biases=biases)
         else:
             raise ValueError(f"Unknown block_type {block_type!r}; expected 'standard' or 'deep'.")
         res *= 2
         if res in attention_resolutions:
             h = SelfAttention(use_sn=sn, kernel_initializer=init_other,
                               name=f"attention_{res}")(h)
+            biases.nonlinear()
     h = keras.layers.BatchNormalization(synchronized=True, momentum=0.9, epsilon=1e-5, name="out_bn")(h)
     h = _relu(h, "out_relu")
     h = sn_conv(channels, 3, "out_conv", sn, kernel_initializer=init_other)(h)
     images = keras.layers.Activation("tanh", dtype="float32", name="images")(h)
-    return keras.Model(inputs if num_classes else z, images, name=name)
+    model = keras.Model(inputs if num_classes else z, images, name=name)
+    model.zero_gradient_biases = biases.finish()
+    return model
 
 
 def _d_block(x, out_ch, name, sn, init_block, init_sc, downsample=True, preactivation=True, wide=False):

@@ -1,0 +1,1 @@
+from tfgan_zoo.models.biggan.biggan_gan import BigGAN

@@ -1,0 +1,1 @@
+from tfgan_zoo.models.sagan.sagan_gan import SAGAN

@@ -1,0 +1,1 @@
+from tfgan_zoo.models.sngan.sngan_gan import SNGAN
