@@ -1,0 +1,1 @@
+from tfgan_zoo.models.infogan.infogan_gan import InfoGAN
