@@ -122,3 +122,85 @@ class TorchDCGAN:
             self.step()
             times.append(time.perf_counter() - t)
         return times
+
+
+class TorchWorker:
+    """The reference in its own process (so neither framework's thread pools spin against the other's), driven
+    step window by step window from the benchmark: `run(steps)` → step times."""
+
+    def __init__(self, images_nhwc, batch_size=64, nz=100, ngf=64, ndf=64, threads=0):
+        import json
+        import os
+        import subprocess
+        import sys
+        import tempfile
+
+        import numpy as np
+
+        self._json = json
+        self._dir = tempfile.TemporaryDirectory()
+        path = os.path.join(self._dir.name, "images.npy")
+        np.save(path, images_nhwc)
+        args = [sys.executable, "-m", "benchmarks.torch_dcgan", path, str(batch_size), str(nz), str(ngf), str(ndf),
+                str(threads)]
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        self._p = subprocess.Popen(args, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.info = self._read()
+
+    def _read(self):
+        line = self._p.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the PyTorch worker exited (code {self._p.wait()}); see its error above.")
+        return self._json.loads(line)
+
+    def _ask(self, cmd):
+        self._p.stdin.write(cmd + "\n")
+        self._p.stdin.flush()
+        return self._read()
+
+    def run(self, steps):
+        return self._ask(f"run {steps}")["times"]
+
+    def gemm(self, n):
+        return self._ask(f"gemm {n}")["gflops"]
+
+    def close(self):
+        if self._p.poll() is None:
+            self._p.stdin.close()
+            self._p.wait(timeout=30)
+        self._dir.cleanup()
+
+
+def _worker_main(argv):
+    import json
+    import sys
+
+    import numpy as np
+    import torch
+
+    path, batch, nz, ngf, ndf, threads = argv
+    if int(threads):
+        torch.set_num_threads(int(threads))
+    ref = TorchDCGAN(np.load(path), int(batch), int(nz), int(ngf), int(ndf))
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(),
+                      "g_params": count_parameters(ref.netG), "d_params": count_parameters(ref.netD)}), flush=True)
+    for line in sys.stdin:
+        cmd, arg = line.split()
+        if cmd == "run":
+            print(json.dumps({"times": ref.run(int(arg))}), flush=True)
+        elif cmd == "gemm":
+            n = int(arg)
+            a, b = torch.randn(n, n), torch.randn(n, n)
+            torch.mm(a, b)
+            best = 0.0
+            for _ in range(5):
+                t = time.perf_counter()
+                torch.mm(a, b)
+                best = max(best, 2 * n**3 / (time.perf_counter() - t) / 1e9)
+            print(json.dumps({"gflops": best}), flush=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    _worker_main(sys.argv[1:])

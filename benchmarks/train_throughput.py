@@ -80,11 +80,17 @@ def gemm_numpy(n=2048, reps=5):
     return _gemm_rate(lambda: a @ b, n, reps)
 
 
-def gemm_torch(n=2048, reps=5):
-    import torch
-
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    return _gemm_rate(lambda: torch.mm(a, b), n, reps)
+def gemm_torch(n=2048, reps=5, threads=0):
+    """The same in PyTorch, in a child process (torch is never imported into the TensorFlow process)."""
+    code = ("import time, torch\n"
+            f"n, reps, threads = {n}, {reps}, {threads}\n"
+            "if threads: torch.set_num_threads(threads)\n"
+            "a, b = torch.randn(n, n), torch.randn(n, n); torch.mm(a, b); best = 0.0\n"
+            "for _ in range(reps):\n"
+            "    t = time.perf_counter(); torch.mm(a, b); best = max(best, 2 * n**3 / (time.perf_counter() - t) / 1e9)\n"
+            "print(best)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 # ------------------------------------------------------------------------------------------------ data
@@ -183,6 +189,18 @@ def dcgan_section(args):
         r.run(args.warmup)  # tracing / XLA compilation
         runners[f"ours XLA {xla}"] = r
         _say(f"  built+warmed ours XLA {xla} in {time.perf_counter() - t:.1f}s")
+    for variant in args.variants:
+        xla, what = variant.split(":")
+        t = time.perf_counter()
+        r = OursRunner(args.dcgan_config, xla == "on", batch, data=tf.data.Dataset.from_tensor_slices(images),
+                       precision=what if what.startswith("mixed") else None)
+        if what == "two_g_forwards":
+            r.model.reuse_fake_for_generator_step = False  # the pre-optimization step: new z, second G forward
+        elif not what.startswith("mixed"):
+            raise ValueError(f"unknown variant {variant!r}; use <off|on>:<two_g_forwards|mixed_bfloat16|...>")
+        r.run(args.warmup)
+        runners[f"ours XLA {xla} {what}"] = r
+        _say(f"  built+warmed ours XLA {xla} {what} in {time.perf_counter() - t:.1f}s")
     ours = next(iter(runners.values())).model
     g_params, d_params = ours.summary_of_parameters()["generator"], ours.summary_of_parameters()["discriminator"]
     f = flops_lib.gan_step_flops(ours.generator, ours.discriminator)
@@ -198,15 +216,14 @@ def dcgan_section(args):
 
         torch_ok, torch_msg = torch_available()
     if torch_ok:
-        import torch
-
-        from benchmarks.torch_dcgan import TorchDCGAN, count_parameters
+        from benchmarks.torch_dcgan import TorchWorker
 
         p = cfg.model.params
-        ref = TorchDCGAN(images, batch, p.get("latent_dim", 100), p.get("g_base_filters", 64),
-                         p.get("d_base_filters", 64))
-        tg, td = count_parameters(ref.netG), count_parameters(ref.netD)
-        _say(f"  PyTorch {torch.__version__} ({torch.get_num_threads()} threads): G {tg:,} / D {td:,} parameters")
+        ref = TorchWorker(images, batch, p.get("latent_dim", 100), p.get("g_base_filters", 64),
+                          p.get("d_base_filters", 64), threads=args.threads)
+        tg, td = ref.info["g_params"], ref.info["d_params"]
+        _say(f"  PyTorch {ref.info['torch']} (own process, {ref.info['threads']} threads): G {tg:,} / D {td:,} "
+             "parameters")
         if (tg, td) != (g_params, d_params):
             raise RuntimeError(f"PyTorch reference ({tg:,}/{td:,}) and ours ({g_params:,}/{d_params:,}) differ: "
                                "not the same model, the comparison would be meaningless.")
@@ -226,11 +243,11 @@ def dcgan_section(args):
             times[name] += ts
             rates[name] = batch / _median(ts)
         round_rates.append(rates)
-        _say(f"  round {rnd + 1}/{args.rounds}: TF GEMM {gemm[-1]:.1f} GFLOP/s | "
+        _say(f"  round {rnd + 1}/{args.rounds} (load avg {os.getloadavg()[0]:.1f}): TF GEMM {gemm[-1]:.1f} GFLOP/s | "
              + " | ".join(f"{k} {v:.1f} img/s" for k, v in rates.items()))
     peak = _median(gemm)
     _say(f"\n  GEMM peak (TF, oneDNN, {args.gemm_size}², best of 3 per round, median over rounds): {peak:.1f} GFLOP/s")
-    _say(f"  {'implementation':<16} {'step ms':>9} {'img/s':>8} {'GFLOP/s':>9} {'of peak':>8}   (median over "
+    _say(f"  {'implementation':<30} {'step ms':>9} {'img/s':>8} {'GFLOP/s':>9} {'of peak':>8}   (median over "
          f"{args.rounds} rounds x {args.window - args.drop} steps)")
     summary = {"peak": peak, "rows": {}}
     for name in runners:
@@ -239,7 +256,9 @@ def dcgan_section(args):
         gflops = f["per_example"] * batch / step / 1e9
         summary["rows"][name] = {"step_ms": step * 1e3, "images_per_s": ips, "gflops": gflops,
                                  "fraction": gflops / peak}
-        _say(f"  {name:<16} {step * 1e3:>9.1f} {ips:>8.1f} {gflops:>9.1f} {gflops / peak:>7.0%}")
+        _say(f"  {name:<30} {step * 1e3:>9.1f} {ips:>8.1f} {gflops:>9.1f} {gflops / peak:>7.0%}")
+    if "PyTorch" in runners:
+        runners["PyTorch"].close()
     summary["round_rates"] = round_rates
     summary["torch"] = torch_ok
     summary["torch_msg"] = torch_msg
@@ -401,6 +420,12 @@ def parse_args(argv=None):
     p.add_argument("--warmup", type=int, default=3, help="steps run before any timing (tracing, XLA compile)")
     p.add_argument("--xla", type=_csv, default=["off", "on"])
     p.add_argument("--torch", choices=("auto", "off"), default="auto")
+    p.add_argument("--variants", type=_csv, default=[],
+                   help="extra DCGAN rows to measure what an optimization buys, <xla off|on>:<variant> with variant "
+                   "two_g_forwards (the G step draws new z and runs G again) or a Keras dtype policy "
+                   "(mixed_bfloat16, mixed_float16); e.g. off:two_g_forwards,off:mixed_bfloat16")
+    p.add_argument("--threads", type=int, default=0,
+                   help="intra-op threads for TF and torch (default 0: each framework's default = all cores)")
     p.add_argument("--gemm_size", type=int, default=2048)
     p.add_argument("--inference_batches", type=lambda s: [int(x) for x in _csv(s)], default=[1, 64])
     p.add_argument("--inference_runs", type=int, default=10)
@@ -427,9 +452,11 @@ def main(argv=None):
         print(json.dumps(measure_one(args._one, args._xla, args._steps, args.warmup, args.drop)), flush=True)
         return 0
     os.chdir(REPO)
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     _say(f"tfgan_zoo benchmark: TF {tf.__version__}, Keras {keras.__version__}, "
          f"TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS')}, {os.cpu_count()} CPU cores, "
-         f"GPUs: {len(tf.config.list_physical_devices('GPU'))}")
+         f"GPUs: {len(tf.config.list_physical_devices('GPU'))}, load average {os.getloadavg()[0]:.1f}")
     if "gemm" in args.sections:
         _say(f"\n== float32 GEMM {args.gemm_size}², best of 5 ==")
         _say(f"  TensorFlow (oneDNN {os.environ.get('TF_ENABLE_ONEDNN_OPTS')}): {gemm_tf(args.gemm_size):.1f} GFLOP/s")
@@ -438,7 +465,7 @@ def main(argv=None):
             from benchmarks.torch_dcgan import torch_available
 
             ok, msg = torch_available()
-            _say(f"  torch {msg}: {gemm_torch(args.gemm_size):.1f} GFLOP/s" if ok else f"  torch: {msg}")
+            _say(f"  torch {msg}: {gemm_torch(args.gemm_size, threads=args.threads):.1f} GFLOP/s" if ok else f"  torch: {msg}")
     summary = None
     if "dcgan" in args.sections:
         summary = dcgan_section(args)
