@@ -7,7 +7,10 @@ always contain every resolution, so checkpoints, configs, export and TFLite see 
 
 from __future__ import annotations
 
+import math
+
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfgan_zoo.layers.resample import average_downsample2d, nearest_upsample2d
@@ -78,3 +81,19 @@ def images_at_lod(images, lod, max_lod):
         weight = tf.maximum(0.0, 1.0 - tf.abs(lod - k))
         out += weight * full
     return out
+
+
+def lod_schedule(images_seen, max_lod, training_kimg, transition_kimg):
+    """PGGAN's `TrainingSchedule` lod after `images_seen` real images (works on numbers and tensors):
+    stabilize `training_kimg` at a level, then fade `transition_kimg` into the next, starting at `max_lod`."""
+    if isinstance(images_seen, (int, float, np.integer, np.floating)):
+        floor, maximum = math.floor, max
+    else:
+        images_seen = tf.cast(images_seen, tf.float64)
+        floor, maximum = tf.floor, tf.maximum
+    kimg = images_seen / 1000.0
+    phase = training_kimg + transition_kimg
+    phase_idx = floor(kimg / phase)
+    phase_kimg = kimg - phase_idx * phase
+    lod = max_lod - phase_idx - maximum(phase_kimg - training_kimg, 0.0) / transition_kimg
+    return maximum(lod, 0.0)

@@ -9,29 +9,13 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_zoo.base.unconditional import UnconditionalGAN
-from tfgan_zoo.layers.progressive import images_at_lod
+from tfgan_zoo.layers.progressive import images_at_lod, lod_schedule  # noqa: F401 (re-exported)
 from tfgan_zoo.layers.random import replica_info
 from tfgan_zoo.losses.adversarial import wasserstein_discriminator_loss, wasserstein_generator_loss
 from tfgan_zoo.losses.penalties import gradient_penalty
 from tfgan_zoo.losses.reduction import reduce_global_batch
 from tfgan_zoo.models.pggan import pggan_networks as nets
 from tfgan_zoo.registry import register_model
-
-
-def lod_schedule(images_seen, max_lod, training_kimg, transition_kimg):
-    """PGGAN's `TrainingSchedule` lod after `images_seen` real images (works on numbers and tensors):
-    stabilize `training_kimg` at a level, then fade `transition_kimg` into the next, starting at `max_lod`."""
-    if isinstance(images_seen, (int, float, np.integer, np.floating)):
-        floor, maximum = math.floor, max
-    else:
-        images_seen = tf.cast(images_seen, tf.float64)
-        floor, maximum = tf.floor, tf.maximum
-    kimg = images_seen / 1000.0
-    phase = training_kimg + transition_kimg
-    phase_idx = floor(kimg / phase)
-    phase_kimg = kimg - phase_idx * phase
-    lod = max_lod - phase_idx - maximum(phase_kimg - training_kimg, 0.0) / transition_kimg
-    return maximum(lod, 0.0)
 
 
 @register_model("pggan", task="unconditional")

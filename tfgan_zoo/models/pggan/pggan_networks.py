@@ -75,8 +75,10 @@ def build_discriminator(resolution, channels, fmap_base, fmap_max, mbstd_group_s
         r = 2**res
         level = log2 - res
         x = EqualizedConv2D(nf(res - 1), 3, gain=SQRT2, activation="lrelu", name=f"b{r}_conv0")(x)
-        x = EqualizedConv2D(nf(res - 2), 3, gain=SQRT2, activation="lrelu", name=f"b{r}_conv1")(x)
+        # official fused conv2d_downscale2d: conv, 2x2 average, then bias and activation
+        x = EqualizedConv2D(nf(res - 2), 3, gain=SQRT2, use_bias=False, name=f"b{r}_conv1")(x)
         x = Resample("down", "average", name=f"b{r}_downsample")(x)
+        x = BiasActivation("lrelu", name=f"b{r}_conv1_act")(x)
         img = Resample("down", "average", name=f"img_downsample_lod{level}")(img)
         y = fromrgb(img, res - 1)
         x = LodLerp(level, name=f"grow_lod{level}")([x, y, lod])

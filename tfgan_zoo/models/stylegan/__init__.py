@@ -1,0 +1,1 @@
+from tfgan_zoo.models.stylegan.stylegan_gan import StyleGAN

@@ -1,0 +1,213 @@
+"""StyleGAN: style-based generator with progressive growing."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import tensorflow as tf
+
+from tfgan_zoo.base.style_based import StyleBasedGAN
+from tfgan_zoo.layers.progressive import images_at_lod, lod_schedule
+from tfgan_zoo.layers.random import replica_info
+from tfgan_zoo.layers.style import broadcast_w
+from tfgan_zoo.losses.penalties import r1_penalty
+from tfgan_zoo.losses.reduction import reduce_global_batch
+from tfgan_zoo.models.stylegan import stylegan_networks as nets
+from tfgan_zoo.registry import register_model
+
+
+def _global_mean(x):
+    n, _ = replica_info()
+    local_sum, count = tf.reduce_sum(x, axis=0), tf.cast(tf.shape(x)[0], x.dtype)
+    ctx = tf.distribute.get_replica_context()
+    if n > 1 and ctx is not None:
+        local_sum, count = ctx.all_reduce("SUM", [local_sum, count])
+    return local_sum / count
+
+
+@register_model("stylegan", task="unconditional")
+@keras.saving.register_keras_serializable(package="tfgan_zoo")
+class StyleGAN(StyleBasedGAN):
+    """StyleGAN (FFHQ config): 8-layer mapping network (lr ×0.01) z → w, learned 4×4 constant, AdaIN after every
+    convolution, per-layer noise with learned per-channel scale, [1, 2, 1] blur after upsampling, style mixing
+    regularization (p 0.9, crossover limited to the active layers), tracked average w for the truncation trick
+    (ψ, cutoff), progressive growing with PGGAN's mechanism (fixed full-resolution graph, `lod` variables,
+    schedule from the checkpointed `images_seen`), non-saturating logistic loss with R1 (γ = 10), EMA generator
+    (half-life 10k images), PGGAN discriminator with blur.
+
+    Args:
+        latent_dim, w_dim: 512. image_size, channels: 1024×1024×3 (FFHQ).
+        mapping_layers, mapping_lr_multiplier: 8, 0.01.
+        fmap_base, fmap_max: nf(stage) = min(fmap_base / 2^stage, fmap_max) (8192, 512).
+        mbstd_group_size: 4. style_mixing_prob: 0.9. w_avg_beta: 0.995.
+        r1_gamma: 10. ema_kimg: 10.
+        lod_training_kimg, lod_transition_kimg, lod_initial_resolution: growth schedule (600, 600, 8 as the
+            official FFHQ run; the paper inherits PGGAN's schedule).
+        fixed_lod: hold this level of detail (None = follow the schedule).
+        learning_rate, beta_1, beta_2, epsilon: Adam (0.001, 0, 0.99, 1e-8; the official code raises the rate to
+            0.0015–0.003 at ≥ 128² — pass optimizers to `compile` for that).
+        latent_distribution: 'normal'. seed: training-noise seed.
+
+    Example:
+        >>> import tfgan_zoo
+        >>> m = tfgan_zoo.build_model("stylegan", image_size=16, latent_dim=16, w_dim=16, fmap_base=64,
+        ...                           fmap_max=16, mapping_layers=2, lod_initial_resolution=4)
+        >>> m.generate(2, seed=1, truncation_psi=0.7, truncation_cutoff=4).shape
+        (2, 16, 16, 3)
+
+    Reference:
+        Karras, Laine, Aila, "A Style-Based Generator Architecture for Generative Adversarial Networks", CVPR
+        2019, arXiv:1812.04948; official code github.com/NVlabs/stylegan.
+    """
+
+    loss_names = ("d_loss", "g_loss", "r1_penalty", "lod")
+
+    def __init__(
+        self,
+        latent_dim=512,
+        w_dim=512,
+        image_size=1024,
+        channels=3,
+        mapping_layers=8,
+        mapping_lr_multiplier=0.01,
+        fmap_base=8192,
+        fmap_max=512,
+        mbstd_group_size=4,
+        style_mixing_prob=0.9,
+        w_avg_beta=0.995,
+        r1_gamma=10.0,
+        ema_kimg=10.0,
+        lod_training_kimg=600.0,
+        lod_transition_kimg=600.0,
+        lod_initial_resolution=8,
+        fixed_lod=None,
+        learning_rate=0.001,
+        beta_1=0.0,
+        beta_2=0.99,
+        epsilon=1e-8,
+        latent_distribution="normal",
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, **kwargs)
+        log2 = nets.check_resolution(image_size)
+        init_log2 = nets.check_resolution(lod_initial_resolution)
+        if init_log2 > log2:
+            raise ValueError(f"lod_initial_resolution ({lod_initial_resolution}) exceeds image_size ({image_size}).")
+        if lod_transition_kimg <= 0 or lod_training_kimg < 0:
+            raise ValueError("lod_transition_kimg must be > 0 and lod_training_kimg >= 0 (thousands of images).")
+        if not 0.0 <= style_mixing_prob <= 1.0:
+            raise ValueError(f"style_mixing_prob must be in [0, 1], got {style_mixing_prob}.")
+        self.latent_dim = latent_dim
+        self.w_dim = w_dim
+        self.image_size = image_size
+        self.channels = channels
+        self.mapping_layers = mapping_layers
+        self.mapping_lr_multiplier = mapping_lr_multiplier
+        self.fmap_base = fmap_base
+        self.fmap_max = fmap_max
+        self.mbstd_group_size = mbstd_group_size
+        self.style_mixing_prob = float(style_mixing_prob)
+        self.w_avg_beta = w_avg_beta
+        self.r1_gamma = float(r1_gamma)
+        self.ema_kimg = float(ema_kimg)
+        self.lod_training_kimg = float(lod_training_kimg)
+        self.lod_transition_kimg = float(lod_transition_kimg)
+        self.lod_initial_resolution = lod_initial_resolution
+        self.fixed_lod = fixed_lod
+        self.learning_rate = learning_rate
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.latent_distribution = latent_distribution
+        self.num_ws = nets.num_ws_for(image_size)
+        self.max_lod = log2 - 2
+        self.start_lod = log2 - init_log2
+        initial = float(self.start_lod if fixed_lod is None else fixed_lod)
+        self.generator = nets.build_generator(latent_dim, w_dim, image_size, channels, mapping_layers,
+                                              mapping_lr_multiplier, fmap_base, fmap_max, w_avg_beta, initial)
+        self.discriminator = nets.build_discriminator(image_size, channels, fmap_base, fmap_max, mbstd_group_size,
+                                                      initial)
+        self.generator_ema = self._make_ema(self.generator, "generator_ema")
+        self.images_seen = self.add_weight(name="images_seen", shape=(), dtype="int64", initializer="zeros",
+                                           trainable=False, aggregation="only_first_replica")
+        self._finish_init()
+
+    def player_models(self):
+        return {"generator": [self.generator], "discriminator": [self.discriminator]}
+
+    def default_optimizers(self):
+        return {n: keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2,
+                                         epsilon=self.epsilon) for n in ("generator", "discriminator")}
+
+    def _lod_layers(self, include_ema=False):
+        nets_ = [self.parts(self.generator)[2], self.discriminator]
+        if include_ema:
+            nets_.append(self.parts(self.generator_ema)[2])
+        return [n.get_layer("lod") for n in nets_]
+
+    def current_lod(self):
+        return float(self._lod_layers()[0].lod.numpy())
+
+    def set_lod(self, lod):
+        for layer in self._lod_layers(include_ema=True):
+            layer.lod.assign(tf.cast(lod, tf.float32))
+
+    def scheduled_lod(self, images_seen):
+        if self.fixed_lod is not None:
+            return tf.constant(float(self.fixed_lod), tf.float64)
+        return lod_schedule(images_seen, self.start_lod, self.lod_training_kimg, self.lod_transition_kimg)
+
+    def training_ws(self, z, lod):
+        mapping = self.parts(self.generator)[0]
+        w = mapping(z, training=True)
+        ws = broadcast_w(w, self.num_ws)
+        if self.style_mixing_prob > 0:
+            ws2 = broadcast_w(mapping(self.sample_latents(tf.shape(z)[0]), training=True), self.num_ws)
+            seed = lambda: tf.cast(self.seed_generator.next(), tf.int32)  # noqa: E731  (same on every replica)
+            cur_layers = self.num_ws - tf.cast(lod, tf.int32) * 2
+            mix = tf.random.stateless_uniform([], seed=seed()) < self.style_mixing_prob
+            u = tf.random.stateless_uniform([], seed=seed())
+            layer = 1 + tf.cast(u * tf.cast(tf.maximum(cur_layers - 1, 1), tf.float32), tf.int32)
+            cutoff = tf.where(mix, tf.minimum(layer, cur_layers), cur_layers)
+            ws = tf.where((tf.range(self.num_ws) < cutoff)[None, :, None], ws, ws2)
+        return ws, w
+
+    def train_step(self, data):
+        real = self.images_from_batch(data)
+        batch = tf.shape(real)[0]
+        n, _ = replica_info()
+        lod = tf.cast(self.scheduled_lod(self.images_seen), tf.float32)
+        for layer in self._lod_layers():
+            layer.lod.assign(lod)
+        real = images_at_lod(real, lod, self.max_lod)
+        synthesis = self.parts(self.generator)[2]
+
+        ws, _ = self.training_ws(self.sample_latents(batch), lod)
+        fake = tf.stop_gradient(synthesis(ws, training=True))
+
+        def d_loss_fn():
+            real_logits = tf.reshape(self.discriminator(real, training=True), [-1])
+            fake_logits = tf.reshape(self.discriminator(fake, training=True), [-1])
+            r1 = r1_penalty(lambda x: self.discriminator(x, training=True), real)
+            per_example = tf.nn.softplus(fake_logits) + tf.nn.softplus(-real_logits)
+            return reduce_global_batch(per_example + r1 * (self.r1_gamma * 0.5)), {
+                "r1": reduce_global_batch(r1), "adv": reduce_global_batch(per_example)}
+
+        _, d_extras = self.update_player("discriminator", d_loss_fn)
+        z = self.sample_latents(batch)
+
+        def g_loss_fn():
+            ws, _ = self.training_ws(z, lod)
+            logits = tf.reshape(self.discriminator(synthesis(ws, training=True), training=True), [-1])
+            return reduce_global_batch(tf.nn.softplus(-logits)), {}
+
+        g_loss, _ = self.update_player("generator", g_loss_fn)
+        mapping = self.parts(self.generator)[0]
+        self.generator.get_layer("truncation").update(_global_mean(tf.stop_gradient(mapping(z, training=False))))
+        self.images_seen.assign_add(tf.cast(batch * n, tf.int64))
+        decay = 0.5 ** (tf.cast(batch * n, tf.float32) / (1000.0 * self.ema_kimg))
+        self.update_ema(self.generator_ema, self.generator, decay)
+        self.track(d_loss=d_extras["adv"], g_loss=g_loss, r1_penalty=d_extras["r1"], lod=lod / n)
+        return self.logs()
