@@ -174,8 +174,7 @@ class ICGAN(ConditionalGAN):
         if stage not in TRAINING_STAGES:
             raise ValueError(f"training_stage must be one of {TRAINING_STAGES}, got {stage!r}.")
         self.training_stage = stage
-        self.train_function = None
-        self.make_train_function(force=True)
+        self.train_function = None  # `fit` re-traces the step for the new stage
 
     # --------------------------------------------------------------------------------------------- training
     def split_batch(self, data):
