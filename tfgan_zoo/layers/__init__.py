@@ -8,6 +8,7 @@ from tfgan_zoo.layers.laplacian_pyramid import (
     reconstruct_from_laplacian_pyramid,
 )
 from tfgan_zoo.layers.maxout import Maxout
+from tfgan_zoo.layers.minibatch_discrimination import MinibatchDiscrimination, gather_global_batch
 from tfgan_zoo.layers.attention import SelfAttention
 from tfgan_zoo.layers.conditional_norm import ConditionalBatchNormalization, SelfModulatedBatchNormalization
 from tfgan_zoo.layers.projection import ProjectionHead
@@ -37,3 +38,4 @@ from tfgan_zoo.layers.style import (
     ToRGB,
     WAverage,
 )
+from tfgan_zoo.layers.virtual_batch_norm import DropReference, ReferenceBatch, VirtualBatchNormalization

@@ -1,0 +1,1 @@
+from tfgan_zoo.models.improved_gan.improved_gan_gan import ImprovedGAN
