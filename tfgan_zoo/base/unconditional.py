@@ -28,6 +28,11 @@ class UnconditionalGAN(BaseGAN):
 
     #: critic updates per generator update; each consumes its own slice of the batch (see `critic_chunks`).
     n_critic = 1
+    #: True: the generator update reuses the fake batch (and the recorded forward pass) of the discriminator
+    #: update, sent through the *updated* discriminator, as pytorch/examples' and dcgan.torch's DCGAN do: one G
+    #: forward per step instead of two. False: the G update draws new latents (Goodfellow et al.'s Algorithm 1).
+    #: Only with `n_critic == 1`.
+    reuse_fake_for_generator_step = False
 
     @property
     def inference_generator(self):
@@ -51,6 +56,8 @@ class UnconditionalGAN(BaseGAN):
         critic step k uses examples k, k+n, k+2n, ... so the split is the same on one device and on N replicas.
         """
         real = self.images_from_batch(data)
+        if self.reuse_fake_for_generator_step and self.n_critic == 1:
+            return self._train_step_reusing_fake(real)
         d_loss = None
         for chunk in critic_chunks(real, self.n_critic):
             batch = tf.shape(chunk)[0]
@@ -76,6 +83,59 @@ class UnconditionalGAN(BaseGAN):
             return reduce_global_batch(self.generator_loss(self.discriminator(fake, training=True))), {}
 
         g_loss, _ = self.update_player("generator", g_loss_fn)
+        self.after_generator_update()
+        self.track(d_loss=d_loss, g_loss=g_loss, **d_extras)
+        return self.logs()
+
+    def _discriminator_loss_fn(self, real, fake):
+        def d_loss_fn():
+            per_example = self.discriminator_loss(
+                self.discriminator(real, training=True), self.discriminator(fake, training=True)
+            )
+            penalty = self.discriminator_penalty(real, fake)
+            extras = {}
+            if penalty is not None:
+                weighted, parts = penalty
+                per_example = per_example + weighted
+                extras = {k: reduce_global_batch(v) for k, v in parts.items()}
+            return reduce_global_batch(per_example), extras
+
+        return d_loss_fn
+
+    def _train_step_reusing_fake(self, real):
+        """One G forward per step: D update on (real, G(z)); G update from the same G(z) through the updated D.
+
+        The G gradient is the chain rule in two recorded pieces: dL_G/dfake through the updated D, then that
+        vector pulled back through the tape of the G forward (`output_gradients`). Same gradients as a second
+        forward of G on the same z, with half the G forward work and one BN-statistics update per step.
+        """
+        batch = tf.shape(real)[0]
+        z = self.sample_latents(batch)
+        g_vars = self.player_variables("generator")
+        g_opt = self.player_optimizers["generator"]
+        if self._inner_jit:
+            # Multi-replica XLA compiles each player's computation separately (see `update_player`), so a tape
+            # cannot span both updates: recompute G on the same z (same fake batch, same gradients).
+            fake = tf.stop_gradient(self.generator(z, training=True))
+            d_loss, d_extras = self.update_player("discriminator", self._discriminator_loss_fn(real, fake))
+
+            def g_loss_fn():
+                out = self.discriminator(self.generator(z, training=True), training=True)
+                return reduce_global_batch(self.generator_loss(out)), {}
+
+            g_loss, _ = self.update_player("generator", g_loss_fn)
+        else:
+            with tf.GradientTape() as g_tape:
+                fake = self.generator(z, training=True)
+            fake_in = tf.stop_gradient(fake)
+            d_loss, d_extras = self.update_player("discriminator", self._discriminator_loss_fn(real, fake_in))
+            with tf.GradientTape() as x_tape:
+                x_tape.watch(fake_in)
+                g_loss = reduce_global_batch(self.generator_loss(self.discriminator(fake_in, training=True)))
+                scaled = g_opt.scale_loss(g_loss)
+            d_fake = tf.cast(x_tape.gradient(scaled, fake_in), fake.dtype)
+            grads = g_tape.gradient(fake, g_vars, output_gradients=d_fake)
+            g_opt.apply_gradients(zip(grads, g_vars))
         self.after_generator_update()
         self.track(d_loss=d_loss, g_loss=g_loss, **d_extras)
         return self.logs()

@@ -36,6 +36,10 @@ class DCGAN(UnconditionalGAN):
         Adversarial Networks", ICLR 2016, arXiv:1511.06434.
     """
 
+    # One G forward per step: the G update reuses the D update's fake batch, as dcgan.torch (by co-author
+    # Chintala) and pytorch/examples' dcgan do; same gradients as a second forward on the same z.
+    reuse_fake_for_generator_step = True
+
     def __init__(
         self,
         latent_dim=100,
