@@ -1,0 +1,99 @@
+"""The presets shipped in tfgan_zoo/pretrained/assets/: load offline, verify sha256, generate; README table."""
+
+import json
+import shutil
+import socket
+
+import numpy as np
+import pytest
+
+import tfgan_zoo
+from tfgan_zoo.pretrained import PresetError, from_preset, list_presets, read_preset, sha256_of
+from tfgan_zoo.pretrained.presets import ASSETS
+from tfgan_zoo.pretrained.table import preset_rows, preset_table, readme_table
+
+#: Every unconditional/conditional family trained on the bundled digits by this project must ship one.
+REQUIRED = ["dcgan_digits_32", "lsgan_digits_32", "wgan_digits_32"]
+SHIPPED = sorted(p.name for p in ASSETS.iterdir() if (p / "preset.json").is_file())
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any socket connection attempt fails the test: the presets must load from the package alone."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a shipped preset tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.delenv("TFGAN_ZOO_PRESETS", raising=False)
+
+
+def test_the_required_presets_ship_and_are_registered():
+    assert set(REQUIRED) <= set(SHIPPED)
+    assert set(SHIPPED) <= set(list_presets())
+
+
+def test_dcgan_digits_32_generates_on_a_fresh_machine(no_network, tmp_path):
+    images = tfgan_zoo.from_preset("dcgan_digits_32", cache_dir=tmp_path / "empty_cache").generate(16)
+    assert images.shape == (16, 32, 32, 1) and np.isfinite(images).all()
+    assert not (tmp_path / "empty_cache").exists()
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_preset_loads_offline_verifies_and_generates(name, no_network, tmp_path):
+    cfg = read_preset(ASSETS / name)
+    assert cfg["weights"]["sha256"] == sha256_of(ASSETS / name / cfg["weights"]["file"])
+    assert cfg["weights"]["bytes"] < 5_000_000  # the wheel carries every preset
+    meta = cfg["metadata"]
+    assert meta["dataset"] == "digits" and meta["license"] and meta["paper"]
+    assert meta["training"]["steps"] > 0 and meta["training"]["seconds"] > 0
+    protocols = {r["protocol"]: r for r in meta["metrics"]}
+    assert {"digits_fid", "digits_is", "digits_coverage"} <= set(protocols)  # full protocols, no @n= deviation
+    assert protocols["digits_fid"]["feature_net"]["name"] == "digits_classifier"
+    assert np.isfinite(protocols["digits_fid"]["values"]["value"])
+    assert 1.0 <= protocols["digits_is"]["values"]["value"] <= 10.0
+
+    model = from_preset(name, cache_dir=tmp_path / "cache")
+    size, channels = meta["resolution"], meta["channels"]
+    if model.task == "conditional":
+        labels = np.arange(10, dtype=np.int32)
+        images = model.generate(10, seed=0, labels=labels)
+    else:
+        images = model.generate(10, seed=0)
+    assert images.shape == (10, size, size, channels)
+    assert np.isfinite(images).all() and images.min() >= -1.0 and images.max() <= 1.0
+    assert images.std() > 0.05  # not a collapsed constant image
+
+
+def test_a_tampered_shipped_copy_is_refused(tmp_path, monkeypatch):
+    name = SHIPPED[0]
+    mirror = tmp_path / "mirror"
+    shutil.copytree(ASSETS / name, mirror / name)
+    with open(mirror / name / "model.weights.h5", "r+b") as f:  # same size, one byte changed
+        f.seek(-8, 2)
+        byte = f.read(1)
+        f.seek(-8, 2)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    monkeypatch.setenv("TFGAN_ZOO_PRESETS", str(mirror))
+    with pytest.raises(PresetError, match="sha256 mismatch"):
+        from_preset(name, cache_dir=tmp_path / "cache")
+
+
+def test_readme_table_is_generated_from_the_shipped_presets():
+    assert readme_table() == preset_table()
+    rows = preset_rows()
+    assert len(rows) == len(SHIPPED)
+    for name, row in zip(SHIPPED, rows):
+        fid = next(r for r in read_preset(ASSETS / name)["metadata"]["metrics"] if r["protocol"] == "digits_fid")
+        assert f"`{name}`" in row and f"{fid['values']['value']:.2f}" in row
+
+
+def test_table_reflects_a_changed_preset_json(tmp_path):
+    name = SHIPPED[0]
+    shutil.copytree(ASSETS / name, tmp_path / name)
+    path = tmp_path / name / "preset.json"
+    cfg = json.loads(path.read_text())
+    next(r for r in cfg["metadata"]["metrics"] if r["protocol"] == "digits_fid")["values"]["value"] = 123.456
+    path.write_text(json.dumps(cfg))
+    assert "123.46" in preset_table(tmp_path) and preset_table(tmp_path) != preset_table()
