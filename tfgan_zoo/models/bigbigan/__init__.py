@@ -1,0 +1,1 @@
+from tfgan_zoo.models.bigbigan.bigbigan_gan import BigBiGAN

@@ -1,0 +1,1 @@
+from tfgan_zoo.models.selfmod.selfmod_gan import SelfModGAN
