@@ -116,11 +116,13 @@ class TorchDCGAN:
         return (err_real + err_fake).item(), err_g.item()
 
     def run(self, steps):
-        times = []
+        """Wall-clock seconds of each step (and `self.cpu_times`: CPU seconds of this process, all threads)."""
+        times, self.cpu_times = [], []
         for _ in range(steps):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             self.step()
             times.append(time.perf_counter() - t)
+            self.cpu_times.append(time.process_time() - c)
         return times
 
 
@@ -159,7 +161,9 @@ class TorchWorker:
         return self._read()
 
     def run(self, steps):
-        return self._ask(f"run {steps}")["times"]
+        out = self._ask(f"run {steps}")
+        self.cpu_times = out["cpu"]
+        return out["times"]
 
     def gemm(self, n):
         return self._ask(f"gemm {n}")["gflops"]
@@ -187,7 +191,8 @@ def _worker_main(argv):
     for line in sys.stdin:
         cmd, arg = line.split()
         if cmd == "run":
-            print(json.dumps({"times": ref.run(int(arg))}), flush=True)
+            times = ref.run(int(arg))
+            print(json.dumps({"times": times, "cpu": ref.cpu_times}), flush=True)
         elif cmd == "gemm":
             n = int(arg)
             a, b = torch.randn(n, n), torch.randn(n, n)
