@@ -20,7 +20,7 @@ def test_spectral_norm_in_d_only_and_projection_head():
     head = m.discriminator.get_layer("projection")
     assert isinstance(head, ProjectionHead) and head.num_classes == 10
     cbns = _layers(m.generator, ConditionalBatchNormalization)
-    assert len(cbns) == 2 * 3 and all(c.num_classes == 10 for c in cbns)  # two per up-block
+    assert len(cbns) == 2 * 2 and all(c.num_classes == 10 for c in cbns)  # two per up-block
 
 
 def test_paper_imagenet_128_shapes_and_count():
