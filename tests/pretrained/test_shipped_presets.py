@@ -13,7 +13,7 @@ from tfgan_zoo.pretrained.presets import ASSETS
 from tfgan_zoo.pretrained.table import preset_rows, preset_table, readme_table
 
 #: Every unconditional/conditional family trained on the bundled digits by this project must ship one.
-REQUIRED = ["dcgan_digits_32", "lsgan_digits_32", "wgan_digits_32"]
+REQUIRED = ["dcgan_digits_32", "lsgan_digits_32", "wgan_digits_32", "wgan_gp_digits_32"]
 SHIPPED = sorted(p.name for p in ASSETS.iterdir() if (p / "preset.json").is_file())
 
 
