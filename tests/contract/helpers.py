@@ -20,11 +20,15 @@ def fixed_dataset(model, config, steps=2):
     return ds
 
 
-def build_tiny(name, strategy=None, seed=0, jit_compile=False):
+def build_tiny(name, strategy=None, seed=0, jit_compile=False, optimizer=None):
+    """The model of `<name>_tiny.yaml`, compiled under `strategy`; `optimizer` (an optimizer spec such as
+    `{"name": "sgd", "learning_rate": 0.01}`) replaces every player's optimizer."""
     import keras
 
     config = load_tiny(name)
     config.train.jit_compile = jit_compile
+    if optimizer is not None:
+        config.train.optimizers = {p: dict(optimizer) for p in tfgan_zoo.get_model_class(name).player_names}
     keras.utils.set_random_seed(seed)
     return build_and_compile(config, strategy), config
 

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tfgan_zoo.training.distribute import mirrored_strategy
+
 from tfgan_zoo.evaluation import (
     FrechetInceptionDistance,
     InceptionScore,
@@ -90,7 +92,7 @@ def test_streaming_inception_score_equals_single_split_batch_score():
 def test_streaming_metrics_under_mirrored_strategy(two_cpus):
     """Each replica adds its half of every global batch; reading the result sums the replicas."""
     real, fake, logits = _data(6, n=96)
-    strategy = tf.distribute.MirroredStrategy(two_cpus)
+    strategy = mirrored_strategy(two_cpus)
     assert strategy.num_replicas_in_sync == 2
     with strategy.scope():
         fid = FrechetInceptionDistance(num_features=D)

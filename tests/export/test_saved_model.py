@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tfgan_zoo.training.distribute import mirrored_strategy
+
 import tfgan_zoo
 from tfgan_zoo.export import (
     ExportError,
@@ -104,9 +106,14 @@ def test_warmup_file_parses_and_replays(zoo, name):
 @pytest.mark.parametrize("name", MODELS)
 def test_only_the_inference_generator_is_exported(zoo, name):
     model, path = zoo.get(name)
-    # Every float variable of the inference generator, and nothing else (RNG seed states of training-only dropout
-    # are not used by the serving graph and are not exported).
-    expected = sorted(tuple(v.shape) for v in model.inference_generator.variables if "float" in str(v.dtype))
+    # Every float variable of the inference generator, and nothing else. Two kinds of state are used only in
+    # training and so are not in the serving graph: RNG seed states of training-only dropout, and the power-iteration
+    # vectors of spectral normalization (`vector_u`; at inference the stored normalized kernel is used as is).
+    expected = sorted(
+        tuple(v.shape)
+        for v in model.inference_generator.variables
+        if "float" in str(v.dtype) and not v.path.endswith("/vector_u")
+    )
     assert _checkpoint_variable_shapes(path) == expected
     meta = read_export_metadata(path)
     assert meta["model"] == name and meta["task"] == model.task
@@ -215,7 +222,7 @@ def test_metadata_json_is_valid(zoo):
 
 def test_export_of_a_model_built_under_mirrored_strategy(tmp_path, two_cpus):
     """Variables are MirroredVariables; the export still holds only the generator and loads in the graph loader."""
-    with tf.distribute.MirroredStrategy(two_cpus).scope():
+    with mirrored_strategy(two_cpus).scope():
         model = randomize_generator(build_tiny("dcgan"), seed=9)
     path = export_saved_model(model, tmp_path)
     inputs = example_batch(model)

@@ -5,7 +5,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_zoo.layers import laplacian_pyramid as lp
+import importlib
+
+# the package re-exports a function of the same name, so `from tfgan_zoo.layers import laplacian_pyramid` is that function
+lp = importlib.import_module("tfgan_zoo.layers.laplacian_pyramid")
 
 
 def _images(shape=(3, 32, 32, 3), seed=0):

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tfgan_zoo.training.distribute import mirrored_strategy
+
 from tfgan_zoo.layers.attention import SelfAttention
 from tfgan_zoo.layers.conditional_norm import ConditionalBatchNormalization, SelfModulatedBatchNormalization
 from tfgan_zoo.layers.projection import ProjectionHead
@@ -57,7 +59,7 @@ def test_spectral_norm_state_is_the_same_on_two_replicas(two_cpus):
         return {v.path: v.numpy() for v in model.weights}
 
     one = run(tf.distribute.OneDeviceStrategy(two_cpus[0]))
-    two = run(tf.distribute.MirroredStrategy(two_cpus))
+    two = run(mirrored_strategy(two_cpus))
     assert any("vector_u" in k for k in one)
     for key in one:
         np.testing.assert_allclose(two[key], one[key], atol=1e-6, err_msg=key)

@@ -2,6 +2,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tfgan_zoo.training.distribute import mirrored_strategy
+
 from tfgan_zoo.layers.minibatch_discrimination import MinibatchDiscrimination
 
 
@@ -44,7 +46,7 @@ def test_two_replicas_see_the_global_batch_with_gradients(two_cpus):
         single = tf.reduce_sum(layer(x) ** 2) / 8.0
     g_single = tape.gradient(single, layer.kernel).numpy()
 
-    strategy = tf.distribute.MirroredStrategy(two_cpus)
+    strategy = mirrored_strategy(two_cpus)
     with strategy.scope():
         dist_layer = MinibatchDiscrimination(3, 2)
         dist_layer.build((None, 4))

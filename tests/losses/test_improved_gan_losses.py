@@ -2,6 +2,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tfgan_zoo.training.distribute import mirrored_strategy
+
 import keras
 
 from tfgan_zoo.losses.feature_matching import feature_matching_loss, global_batch_mean
@@ -36,7 +38,7 @@ def test_feature_matching_over_two_replicas_is_the_global_batch_loss(two_cpus):
     with tf.GradientTape() as tape:
         single = feature_matching_loss(real, noise @ w)
     g_single = tape.gradient(single, w).numpy()
-    strategy = tf.distribute.MirroredStrategy(two_cpus)
+    strategy = mirrored_strategy(two_cpus)
     with strategy.scope():
         wd = tf.Variable(w0)
 
