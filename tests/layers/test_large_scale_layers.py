@@ -161,12 +161,14 @@ def test_truncated_normal_is_bounded_deterministic_and_has_the_right_spread():
     assert np.abs(full).max() > 3.0 and abs(full.std() - 1.0) < 0.03
 
 
-def test_standing_statistics_average_the_batch_statistics_and_keep_other_weights():
+@pytest.mark.parametrize("frozen", [False, True], ids=["trainable", "frozen_like_an_ema_generator"])
+def test_standing_statistics_average_the_batch_statistics_and_keep_other_weights(frozen):
     keras.utils.set_random_seed(0)
     inp = keras.Input((3,))
     h = sn_dense(4, "dense")(inp)
     out = keras.layers.BatchNormalization(momentum=0.99, name="bn")(h)
     model = keras.Model(inp, out)
+    model.trainable = not frozen
     batches = [np.random.default_rng(k).normal(k, 1.0, size=(8, 3)).astype("float32") for k in range(5)]
     before = {v.path: v.numpy() for v in model.weights if "moving" not in v.path}
     assert accumulate_standing_statistics(model, lambda k: batches[k], num_batches=5) == 1
@@ -176,6 +178,7 @@ def test_standing_statistics_average_the_batch_statistics_and_keep_other_weights
     np.testing.assert_allclose(bn.moving_mean.numpy(), np.mean([p.mean(0) for p in pre], axis=0), atol=1e-5)
     np.testing.assert_allclose(bn.moving_variance.numpy(), np.mean([p.var(0) for p in pre], axis=0), rtol=1e-4)
     assert bn.momentum == 0.99
+    assert bn.trainable is (not frozen) and model.trainable is (not frozen)
     for v in model.weights:
         if "moving" not in v.path:
             np.testing.assert_array_equal(v.numpy(), before[v.path])  # SN state and kernels restored

@@ -30,7 +30,8 @@ def test_biggan_deep_128_parameter_counts_against_biggan_pytorch():
 def test_shortcuts_drop_and_append_channels():
     m, _ = build_tiny("biggan_deep")
     g, d = m.generator, m.discriminator
-    assert g.get_layer("block1b_sc_drop").output.shape[-1] == 16  # 16 → 16 (no drop), then 16 → 8 in block2b
-    assert g.get_layer("block2b_sc_drop").output.shape[-1] == 8
+    names = [layer.name for layer in g.layers]
+    assert "block1b_sc_drop" not in names  # 16 → 16: the shortcut keeps every channel, no slice layer
+    assert g.get_layer("block2b_sc_drop").output.shape[-1] == 8  # 16 → 8: the shortcut drops the last 8
     assert d.get_layer("block1a_sc_concat").output.shape[-1] == 16  # 8 input-conv channels + 8 from the 1×1 conv
     assert d.get_layer("block1a_conv_sc").layer.kernel.shape == (1, 1, 8, 8)

@@ -31,6 +31,10 @@ class BaseGAN(keras.Model):
     loss_names: tuple = ("d_loss", "g_loss")
     #: the model declares why a contract check does not apply to it: {check_name: reason}.
     contract_exemptions: dict = {}
+    #: TFLite bounds where the architecture loses more than the zoo's defaults under quantization, with the measured
+    #: figures and the reason: {mode: {"max_abs_error": float, "min_psnr_db": float, "why": str}}. The export tests
+    #: check these instead of the defaults; the bounds also tell users what to expect.
+    tflite_quantization_bounds: dict = {}
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)

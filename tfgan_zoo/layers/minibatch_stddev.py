@@ -41,7 +41,11 @@ class MinibatchStdDev(keras.layers.Layer):
 
     def call(self, x):
         shape = tf.shape(x)
-        n, h, w, c = shape[0], shape[1], shape[2], x.shape[-1]
+        # Static spatial sizes where known: the replication below then has constant multiples, which XLA needs
+        # when this layer is differentiated twice inside a `tf.cond` (StyleGAN2's lazy R1 under jit_compile).
+        n, c = shape[0], x.shape[-1]
+        h = x.shape[1] if x.shape[1] is not None else shape[1]
+        w = x.shape[2] if x.shape[2] is not None else shape[2]
         if x.shape[0] is not None and x.shape[0] % min(self.group_size, x.shape[0]):
             raise ValueError(
                 f"MinibatchStdDev: batch size {x.shape[0]} is not divisible by group_size {self.group_size}; use a "
@@ -55,8 +59,11 @@ class MinibatchStdDev(keras.layers.Layer):
         y = tf.sqrt(tf.reduce_mean(tf.square(y), axis=1) + 1e-8)  # [M, H, W, F, c]
         y = tf.reduce_mean(y, axis=[1, 2, 4])  # [M, F]
         y = tf.cast(y, x.dtype)
-        y = tf.repeat(y, g, axis=0)  # [N, F]
-        y = tf.tile(y[:, None, None, :], [1, h, w, 1])
+        # Replicate over the group and the locations by broadcasting against x's own layout (no tile/repeat, whose
+        # gradients XLA cannot shape when differentiated twice inside a cond).
+        groups = tf.reshape(x, [-1, g, h, w, f, c // f])[..., :1]  # [M, G, H, W, F, 1]
+        y = tf.zeros_like(groups) + y[:, None, None, None, :, None]
+        y = tf.reshape(y, [-1, h, w, f])  # [N, H, W, F]
         return tf.concat([x, y], axis=-1)
 
     def compute_output_shape(self, input_shape):

@@ -29,8 +29,11 @@ def _zero_insert(x, factor):
         return x
     shape = tf.shape(x)
     n, h, w, c = shape[0], shape[1], shape[2], x.shape[-1]
-    x = tf.reshape(x, [n, h, 1, w, 1, c])
-    x = tf.pad(x, [[0, 0], [0, 0], [0, factor - 1], [0, 0], [0, factor - 1], [0, 0]])
+    # One axis at a time with 4-D pads (TFLite's builtin PAD takes at most 5-D tensors).
+    x = tf.reshape(x, [n * h, w, 1, c])
+    x = tf.pad(x, [[0, 0], [0, 0], [0, factor - 1], [0, 0]])  # [N·H, W, f, C]
+    x = tf.reshape(x, [n, h, 1, w * factor * c])
+    x = tf.pad(x, [[0, 0], [0, 0], [0, factor - 1], [0, 0]])  # [N, H, f, W·f·C]
     return tf.reshape(x, [n, h * factor, w * factor, c])
 
 

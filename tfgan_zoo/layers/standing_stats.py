@@ -8,7 +8,9 @@ cumulative-average momentum k/(k+1), so the result is the exact mean of the per-
 
 Only the batch norms run in training mode: spectral-normalization wrappers are held in inference mode during the
 passes (Keras' wrapper would otherwise re-normalize and overwrite its kernel), so the statistics belong to exactly
-the weights used at sampling time. Every other weight is checked back to its value afterwards.
+the weights used at sampling time. Frozen batch norms (an EMA generator's) are unfrozen for the passes, since Keras
+runs a non-trainable batch norm in inference mode whatever `training` says. Every other weight is set back to its
+value afterwards.
 """
 
 import keras
@@ -37,6 +39,11 @@ def accumulate_standing_statistics(model, inputs_fn, num_batches=100):
     others = [v for v in model.weights if id(v) not in bn_vars]
     saved = [v.numpy() for v in others]
     momenta = [bn.momentum for bn in bns]
+    # A non-trainable batch norm (every BN of an EMA generator, which is frozen) ignores training=True in Keras 3
+    # and keeps its moving statistics: unfreeze the batch norms for the passes.
+    frozen = [bn for bn in bns if not bn.trainable]
+    for bn in frozen:
+        bn.trainable = True
     wrappers = [layer for layer in model._flatten_layers() if isinstance(layer, keras.layers.SpectralNormalization)]
     for layer in wrappers:
         object.__setattr__(layer, "call", _inference_call(layer))
@@ -50,6 +57,8 @@ def accumulate_standing_statistics(model, inputs_fn, num_batches=100):
             object.__delattr__(layer, "call")
         for bn, m in zip(bns, momenta):
             bn.momentum = m
+        for bn in frozen:
+            bn.trainable = False
         for v, value in zip(others, saved):
             v.assign(value)
     return len(bns)

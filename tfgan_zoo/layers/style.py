@@ -216,7 +216,9 @@ class ConstantInput(keras.layers.Layer):
 
     def call(self, like):
         n = tf.shape(like)[0]
-        return tf.tile(tf.cast(self.const, self.compute_dtype)[None], [n, 1, 1, 1])
+        # Broadcast rather than tile: XLA cannot shape a tile's gradient with a dynamic multiple when it is taken
+        # inside a cond (StyleGAN2's lazy path-length regularization under jit_compile).
+        return tf.zeros([n, 1, 1, 1], self.compute_dtype) + tf.cast(self.const, self.compute_dtype)[None]
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.size, self.size, self.channels)
