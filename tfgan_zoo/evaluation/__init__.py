@@ -32,6 +32,7 @@ from tfgan_zoo.evaluation.inception import (
 )
 from tfgan_zoo.evaluation.inception_score import InceptionScore, inception_score
 from tfgan_zoo.evaluation.kid import KernelInceptionDistance, kid_from_features, mmd2_unbiased, polynomial_kernel
+from tfgan_zoo.evaluation.linear_separability import linear_separability
 from tfgan_zoo.evaluation.perceptual_path_length import feature_distance, perceptual_path_length
 from tfgan_zoo.evaluation.parzen import parzen_estimate, parzen_log_likelihood, select_parzen_sigma
 from tfgan_zoo.evaluation.precision_recall import density_coverage, per_class_coverage, precision_recall
@@ -54,7 +55,8 @@ __all__ = [
     "Reference", "TFInceptionNetwork", "default_inception_path", "density_coverage", "digits_images", "evaluate",
     "feature_statistics", "fid_from_features", "frechet_distance", "get_protocol", "inception_score",
     "keras_inception_v3", "kid_from_features", "laplacian_pyramid", "list_protocols", "load_digits_classifier",
-    "load_inception", "mmd2_unbiased", "parzen_estimate", "parzen_log_likelihood", "per_class_coverage", "perceptual_path_length", "feature_distance",
+    "load_inception", "mmd2_unbiased", "parzen_estimate", "parzen_log_likelihood", "per_class_coverage",
+    "perceptual_path_length", "feature_distance", "linear_separability",
     "polynomial_kernel", "precision_recall", "psnr", "resolve_feature_network", "select_parzen_sigma",
     "sliced_wasserstein_distance", "ssim",
 ]

@@ -22,8 +22,8 @@ Example:
     ...                           fmap_max=16, mapping_layers=2)
     >>> feats = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(8, 3)])
     >>> r = perceptual_path_length(m, feature_distance(feats), num_samples=16, batch_size=8)
-    >>> sorted(r)
-    ['distance', 'epsilon', 'num_samples', 'ppl', 'space']
+    >>> r["space"], r["num_samples"], r["ppl"] > 0
+    ('w', 16, True)
 """
 
 from __future__ import annotations
