@@ -322,23 +322,36 @@ def cyclegan_generator_from_pytorch(path, strict: bool = True, image_size: int |
 
 
 def _cli(argv=None) -> int:
-    """`python -m tfgan_zoo.pretrained.convert {pix2pix,cyclegan} CHECKPOINT [--out preset_dir | model.keras]`."""
+    """`python -m tfgan_zoo.pretrained.convert {pix2pix,cyclegan,stylegan2} CHECKPOINT [--out preset_dir | model.keras]`.
+
+    For stylegan2 the checkpoint is the .npz of the official Gs network's variables (see `convert_stylegan2`),
+    with `--discriminator D.npz` optionally."""
     import argparse
 
     p = argparse.ArgumentParser(prog="python -m tfgan_zoo.pretrained.convert", description=__doc__.splitlines()[0])
-    p.add_argument("kind", choices=("pix2pix", "cyclegan"))
+    p.add_argument("kind", choices=("pix2pix", "cyclegan", "stylegan2"))
     p.add_argument("checkpoint")
-    p.add_argument("--out", default=None, help="pix2pix: a preset folder to write; cyclegan: a .keras or .weights.h5 file")
+    p.add_argument("--out", default=None,
+                   help="pix2pix/stylegan2: a preset folder to write; cyclegan: a .keras or .weights.h5 file")
+    p.add_argument("--discriminator", default=None, help="stylegan2: the official D's variables (.npz)")
     p.add_argument("--lenient", action="store_true", help="convert even if keys are unused/missing (see the report)")
     args = p.parse_args(argv)
     try:
-        if args.kind == "pix2pix":
-            model = pix2pix_from_pytorch(args.checkpoint, strict=not args.lenient)
+        if args.kind in ("pix2pix", "stylegan2"):
+            if args.kind == "pix2pix":
+                model = pix2pix_from_pytorch(args.checkpoint, strict=not args.lenient)
+                origin = "junyanz/pytorch-CycleGAN-and-pix2pix"
+            else:
+                from tfgan_zoo.pretrained.convert_stylegan2 import stylegan2_from_official
+
+                model = stylegan2_from_official(args.checkpoint, discriminator=args.discriminator,
+                                                strict=not args.lenient)
+                origin = "NVlabs/stylegan2"
             if args.out:
                 from tfgan_zoo.pretrained.presets import save_to_preset
 
                 save_to_preset(model, args.out, metadata={"converted_from": str(Path(args.checkpoint).name),
-                                                          "source": "junyanz/pytorch-CycleGAN-and-pix2pix"})
+                                                          "source": origin})
         else:
             model = cyclegan_generator_from_pytorch(args.checkpoint, strict=not args.lenient)
             if args.out:
