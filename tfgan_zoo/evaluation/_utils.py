@@ -1,4 +1,4 @@
-"""Helpers shared by the metric functions: dtype conversion, chunked pairwise distances, image checks."""
+"""Helpers shared by the metric functions: dtype conversion, chunked pairwise distances, image checks, resizing."""
 
 from __future__ import annotations
 
@@ -81,3 +81,17 @@ def check_images(images, name: str = "images") -> np.ndarray:
         if lo < -1.0 or hi > 1.0:
             arr = np.clip(arr, -1.0, 1.0)
     return arr
+
+
+def downsample_to(images, max_size):
+    """Box-filter integer downsampling to at most `max_size` (the official code reduces to 256 for VGG)."""
+    if max_size is None:
+        return images
+    factor = int(images.shape[1]) // int(max_size)
+    if factor <= 1:
+        return images
+    import tensorflow as tf
+
+    n, h, w, c = (tf.shape(images)[0], int(images.shape[1]), int(images.shape[2]), int(images.shape[3]))
+    images = tf.reshape(images, [n, h // factor, factor, w // factor, factor, c])
+    return tf.reduce_mean(images, axis=[2, 4])

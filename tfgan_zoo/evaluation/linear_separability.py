@@ -206,7 +206,7 @@ def linear_separability(
         raise ValueError(f"outputs must be 'probabilities' or 'logits', got {outputs!r}.")
     if int(num_samples) < 4 or int(batch_size) < 1:
         raise ValueError(f"num_samples must be >= 4 and batch_size >= 1, got {num_samples} and {batch_size}.")
-    from tfgan_zoo.evaluation.perceptual_path_length import _downsample_to
+    from tfgan_zoo.evaluation._utils import downsample_to
 
     mapping, _, synthesis = model.parts()
     rng = np.random.default_rng(seed)
@@ -216,7 +216,7 @@ def linear_separability(
         z = rng.standard_normal((b, model.latent_dim)).astype(np.float32)
         w = mapping(tf.constant(z), training=False)
         images = model.synthesize(tf.tile(w[:, None, :], [1, model.num_ws, 1]))
-        out = np.asarray(classifier(_downsample_to(images, max_size)))
+        out = np.asarray(classifier(downsample_to(images, max_size)))
         if out.ndim < 1 or out.shape[0] != b:
             raise ValueError(f"The classifier must return one row per image ([{b}, K]), got shape {out.shape}.")
         zs.append(z)

@@ -34,6 +34,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_zoo.base.style_based import StyleBasedGAN, slerp
+from tfgan_zoo.evaluation._utils import downsample_to
 from tfgan_zoo.evaluation.feature_network import convert_channels
 
 SPACES = ("z", "w")
@@ -70,18 +71,6 @@ def _check_crop(crop):
             f"crop must be None, 'face' (the paper's face crop), a callable images → images, or fractions "
             f"(top, bottom, left, right) with 0 <= top < bottom <= 1 and 0 <= left < right <= 1; got {crop!r}."
         )
-
-
-def _downsample_to(images, max_size):
-    """Box-filter integer downsampling to at most `max_size` (the official code reduces to 256 for VGG)."""
-    if max_size is None:
-        return images
-    factor = int(images.shape[1]) // int(max_size)
-    if factor <= 1:
-        return images
-    n, h, w, c = (tf.shape(images)[0], int(images.shape[1]), int(images.shape[2]), int(images.shape[3]))
-    images = tf.reshape(images, [n, h // factor, factor, w // factor, factor, c])
-    return tf.reduce_mean(images, axis=[2, 4])
 
 
 def feature_distance(feature_model, preprocess: Callable | None = None, resize: bool = True,
@@ -229,7 +218,7 @@ def perceptual_path_length(
         ws = tf.tile(ws[:, None, :], [1, model.num_ws, 1])
         # Raw synthesis output (not clipped), as the official metric.
         images = tf.cast(synthesis(ws, training=False), tf.float32)
-        images = _downsample_to(_apply_crop(images, crop), max_size)
+        images = downsample_to(_apply_crop(images, crop), max_size)
         d = distance_fn(images[:b], images[b:])
         d = np.asarray(d, np.float64).reshape(-1)
         if d.shape[0] != b:
