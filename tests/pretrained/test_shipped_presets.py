@@ -16,7 +16,7 @@ from tfgan_zoo.pretrained.table import preset_rows, preset_table, readme_table
 REQUIRED = [
     "gan_digits_28", "cgan_digits_28", "dcgan_digits_32", "lsgan_digits_32", "wgan_digits_32", "wgan_gp_digits_32",
     "acgan_digits_32", "icgan_digits_32", "infogan_digits_28", "lapgan_digits_32", "lsgan_ls_digits_32",
-    "improved_gan_digits_28",
+    "improved_gan_digits_28", "lapgan_conditional_digits_32",
 ]
 SHIPPED = sorted(p.name for p in ASSETS.iterdir() if (p / "preset.json").is_file())
 
