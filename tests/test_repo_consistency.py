@@ -18,7 +18,8 @@ def test_model_has_configs_tests_and_readme_row(name):
     assert any("digits" in f for f in os.listdir(folder)), "missing a bundled-digits config"
     assert os.path.exists(os.path.join(REPO, "tests", "models", f"test_{name}.py")), "missing a family test file"
     readme = open(os.path.join(REPO, "README.md")).read()
-    assert re.search(rf"^\| `{name}` \|", readme, re.M), "missing README model-table row"
+    rows = re.findall(rf"^\| `{name}` \|", readme, re.M)
+    assert len(rows) == 1, f"{len(rows)} README model-table rows for {name}; expected exactly one"
     cls = tfgan_zoo.get_model_class(name)
     doc = cls.__doc__ or ""
     for section in ("Args:", "Example:", "Reference:"):
