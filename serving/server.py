@@ -49,6 +49,8 @@ from tfgan_zoo.serving.manager import ModelManager
 log = logging.getLogger("tfgan_zoo.serving")
 
 DEFAULT_MAX_REQUEST_BYTES = 64 * 1024 * 1024
+#: how much of an oversized REST body is read (and dropped) so the client gets the 429 rather than a broken pipe
+_DRAIN_BYTES = 16 * 1024 * 1024
 
 HTTP_STATUS = {  # TF Serving's ToHTTPStatusCode (model_servers/http_server.cc)
     "OK": 200, "CANCELLED": 499, "UNKNOWN": 500, "INVALID_ARGUMENT": 400, "DEADLINE_EXCEEDED": 504,
@@ -224,7 +226,17 @@ class _RestHandler(http.server.BaseHTTPRequestHandler):
         n = int(length) if length and length.isdigit() else 0
         limit = self.server.max_request_bytes
         if n > limit:
-            self.close_connection = True  # do not read the oversized body
+            # Read and discard a moderately oversized body before answering, so that the client has sent it all and
+            # reads the 429 (closing mid-upload makes the client's send fail with a broken pipe instead). Beyond
+            # _DRAIN_BYTES the connection is closed without reading.
+            self.close_connection = True
+            if n <= limit + _DRAIN_BYTES:
+                remaining = n
+                while remaining > 0:
+                    chunk = self.rfile.read(min(remaining, 1 << 16))
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
             raise ServingError(f"Request body of {n} bytes exceeds the server's limit of {limit} bytes.",
                                code="RESOURCE_EXHAUSTED")
         return self.rfile.read(n) if n else b""
