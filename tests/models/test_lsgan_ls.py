@@ -50,7 +50,9 @@ def test_objective_wiring_ls_and_wgan_limits():
         if slope == 1.0:
             assert h["d_loss"][0] == pytest.approx(linear, rel=1e-4, abs=1e-6)
         else:
-            assert h["d_loss"][0] >= max(0.0, linear) - 1e-6
+            # Equality when every hinge is active; the three means are float32 sums, so allow their round-off.
+            bound = max(0.0, linear)
+            assert h["d_loss"][0] >= bound - 1e-5 * max(1.0, abs(bound))
         assert h["g_loss"][0] >= 0.0
 
 
