@@ -205,3 +205,32 @@ def test_parser_registers_eval():
     add_eval_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["eval", "--config", "c.yaml", "--checkpoint", "x", "--metrics", "fid,kid"])
     assert args.func is run_eval and args.metrics == "fid,kid" and args.num_samples is None
+
+
+class _LabelledReplay:
+    """A conditional 'generator' that returns real digits of the class asked for (or of a fixed wrong class)."""
+
+    task = "conditional"
+    num_classes = 10
+
+    def __init__(self, images, labels, shift=0):
+        self.by_class = {c: images[labels == c] for c in range(10)}
+        self.shift = shift
+
+    def generate(self, n, seed=None, labels=None, batch_size=64):
+        rng = np.random.default_rng(seed)
+        out = [self.by_class[(int(c) + self.shift) % 10] for c in labels]
+        return np.stack([x[rng.integers(len(x))] for x in out])
+
+
+def test_class_accuracy_of_conditional_samples():
+    real, labels = digits_images(32)
+    right = evaluate(_LabelledReplay(real, labels), ["digits_class_accuracy"], num_samples=200, progress=False)
+    wrong = evaluate(_LabelledReplay(real, labels, shift=1), ["class_accuracy"], num_samples=200,
+                     feature_net="digits", progress=False)
+    assert right["digits_class_accuracy@n=200"] > 0.9 and right["digits_class_accuracy@n=200/min"] > 0.5
+    assert wrong["digits_class_accuracy@n=200"] < 0.05
+    rec = right.records[0]
+    assert sorted(rec["per_class"]) == list(range(10)) and rec["num_real"] == 0
+    with pytest.raises(ValueError, match="unconditional"):
+        evaluate(Replay(real), ["digits_class_accuracy"], num_samples=16, progress=False)

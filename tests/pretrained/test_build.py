@@ -61,3 +61,16 @@ def test_steps_that_do_not_divide_the_epoch_still_run(tmp_path):
 def test_paper_comes_from_the_class_docstring():
     assert "arXiv:1511.06434" in paper_of(get_model_class("dcgan"))
     assert paper_of(type("NoDoc", (), {})) == ""
+
+
+def test_conditional_build_records_class_accuracy_and_a_fid_curve(tmp_path):
+    config = os.path.join(REPO, "zoo_configs", "cgan", "cgan_tiny.yaml")
+    path = build_preset(config, steps=4, out_dir=tmp_path / "p", metrics=["digits_fid"], num_samples=40, verbose=0,
+                        eval_every=2, curve_samples=32)
+    meta = read_preset(path)["metadata"]
+    recorded = {r["protocol"]: r["values"] for r in meta["metrics"]}
+    assert set(recorded) == {"digits_fid@n=40", "digits_class_accuracy@n=40"}
+    assert 0.0 <= recorded["digits_class_accuracy@n=40"]["value"] <= 1.0
+    curve = meta["training"]["digits_fid_curve"]
+    assert curve["protocol"] == "digits_fid@n=32" and [s for s, _ in curve["points"]] == [2, 4]
+    assert all(np.isfinite(v) and v > 0 for _, v in curve["points"])

@@ -27,7 +27,7 @@ def add_eval_parser(subparsers):
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value (repeatable)")
     p.add_argument("--checkpoint", required=True, help="checkpoint folder/prefix, .weights.h5 or .keras")
     p.add_argument("--metrics", default="fid,kid,pr,is",
-                   help="comma-separated metrics (fid,kid,is,pr,dc,coverage,swd,parzen) or protocols (fid50k, digits_fid, ...)")
+                   help="comma-separated metrics (fid,kid,is,pr,dc,coverage,class_accuracy,swd,parzen) or protocols (fid50k, digits_fid, ...)")
     p.add_argument("--num_samples", type=int, default=None, help="generated images (default: each protocol's)")
     p.add_argument("--feature_net", default=None,
                    help="digits | inception | PATH to classify_image_graph_def.pb or a SavedModel | keras_inception_v3[:weights]")

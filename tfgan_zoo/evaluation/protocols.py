@@ -31,7 +31,7 @@ from tfgan_zoo.evaluation.parzen import DEFAULT_SIGMAS, parzen_estimate
 from tfgan_zoo.evaluation.precision_recall import density_coverage, per_class_coverage, precision_recall
 from tfgan_zoo.evaluation.swd import sliced_wasserstein_distance
 
-METRICS = ("fid", "kid", "is", "pr", "dc", "coverage", "swd", "parzen")
+METRICS = ("fid", "kid", "is", "pr", "dc", "coverage", "class_accuracy", "swd", "parzen")
 #: Metrics computed on pixels rather than on a feature network.
 PIXEL_METRICS = ("swd", "parzen")
 
@@ -89,6 +89,7 @@ PROTOCOLS: dict[str, Protocol] = {
         Protocol("digits_pr", "pr", 1_797, 1_797, "digits", {"k": 3}, f"Improved precision/recall, k=3, 1,797 generated vs the 1,797 digits; {_DIGITS}."),
         Protocol("digits_dc", "dc", 1_797, 1_797, "digits", {"k": 5}, f"Density/coverage, k=5, 1,797 generated vs the 1,797 digits; {_DIGITS}."),
         Protocol("digits_coverage", "coverage", 1_797, 1_797, "digits", {"k": 5}, f"Per-class coverage (k=5 balls within each real class) and the generated class histogram; {_DIGITS}."),
+        Protocol("digits_class_accuracy", "class_accuracy", 2_000, 0, "digits", {}, f"Class accuracy of a conditional generator's samples: the fraction of 2,000 images (200 per class) the classifier assigns to the class they were generated for, and per class (ACGAN's discriminability); {_DIGITS} (99.1% on held-out real digits)."),
         Protocol("digits_swd", "swd", 1_797, 1_797, "pixels", {"min_resolution": 16, "patches_per_image": 128, "patch_size": 7, "repeats": 4, "directions": 128}, "PGGAN's SWD on the 1,797 digits vs 1,797 generated images (levels 32 and 16 at 32×32)."),
         Protocol("digits_parzen", "parzen", 10_000, None, "pixels", {"sigmas": DEFAULT_SIGMAS}, "Parzen-window log-likelihood (nats) of the 180 held-out digits (tfgan_zoo.data's test split) under 10k generated images in [0, 1]; σ chosen on the training split over logspace(-1, 0, 10) (Goodfellow et al. 2014's protocol; digits has no separate validation split)."),
     ]
@@ -112,8 +113,8 @@ def _default_protocol(metric: str, digits: bool) -> Protocol:
     name = {"fid": "fid50k", "kid": "kid50k", "is": "is50k", "pr": "pr50k3", "dc": "dc10k5", "swd": "swd16k"}.get(metric)
     if name is None:
         raise ValueError(
-            f"Metric {metric!r} has no Inception protocol: per-class coverage needs a classifier of the real classes "
-            "(use feature_net='digits' for digits models) and the Parzen protocol is defined for digits here."
+            f"Metric {metric!r} has no Inception protocol: per-class coverage and class accuracy need a classifier "
+            "of the real classes (use feature_net='digits' for digits models) and the Parzen protocol is defined for digits here."
         )
     return PROTOCOLS[name]
 
@@ -285,6 +286,12 @@ def _compute(proto: Protocol, fake: dict, real: dict, seed: int) -> tuple[dict, 
             histogram = {int(c): float(np.mean(pred == c)) for c in sorted(per_class)}
         values = {"mean": float(np.mean(list(per_class.values()))), "min": float(min(per_class.values()))}
         return values, {"per_class": per_class, "generated_class_fraction": histogram}
+    if m == "class_accuracy":
+        if fake.get("logits") is None or fake.get("labels") is None:
+            raise ValueError("Class accuracy needs a classifier head and the labels the images were generated for.")
+        correct = np.argmax(fake["logits"], axis=1) == fake["labels"]
+        per_class = {int(c): float(np.mean(correct[fake["labels"] == c])) for c in np.unique(fake["labels"])}
+        return {"value": float(np.mean(correct)), "min": float(min(per_class.values()))}, {"per_class": per_class}
     if m == "swd":
         out = sliced_wasserstein_distance(real["images"], fake["images"], seed=seed, **o)
         return {"value": out["mean"]}, {"levels": out["levels"], "note": "unscaled; PGGAN tables print ×1e3"}
@@ -387,9 +394,16 @@ def evaluate(
     nets = {id(net): net for _, net in plans if net is not None}
     keep_images = any(net is None for _, net in plans)
     fake_out = {k: {"features": [], "logits": []} for k in nets}
-    fake_images, image_shape = [], None
-    for images, _ in generate_batches(model, n_fake, batch_size, seed, labels, progress):
+    fake_images, fake_labels, image_shape = [], [], None
+    if any(p.metric == "class_accuracy" for p, _ in plans) and not _is_conditional(model):
+        raise ValueError(
+            f"class_accuracy measures a conditional generator's samples against the classes asked for; "
+            f"{type(model).__name__} is unconditional. Use digits_is or digits_coverage for its class balance."
+        )
+    for images, lab in generate_batches(model, n_fake, batch_size, seed, labels, progress):
         image_shape = images.shape[1:]
+        if lab is not None:
+            fake_labels.append(lab)
         for k, net in nets.items():
             out = net(images, batch_size=batch_size)
             fake_out[k]["features"].append(out["features"])
@@ -403,8 +417,9 @@ def evaluate(
             "logits": np.concatenate(fake_out[k]["logits"]) if fake_out[k]["logits"] else None,
         }
     fake_images = np.concatenate(fake_images) if keep_images else None
+    fake_labels = np.concatenate(fake_labels) if fake_labels else None
 
-    needs_reference = any(p.metric not in ("is", "parzen") for p, _ in plans)
+    needs_reference = any(p.metric not in ("is", "parzen", "class_accuracy") for p, _ in plans)
     if reference is None and needs_reference:
         if real_images is None:
             needs_real = [p.name for p, net in plans if p.metric != "is" and _net_kind(net) != "digits" and p.feature_net != "pixels"]
@@ -436,8 +451,9 @@ def evaluate(
                 num_real = len(idx)
         else:
             f = fake_out[id(net)]
-            fake = {"features": f["features"][:n], "logits": None if f["logits"] is None else f["logits"][:n]}
-            if proto.metric == "is":
+            fake = {"features": f["features"][:n], "logits": None if f["logits"] is None else f["logits"][:n],
+                    "labels": None if fake_labels is None else fake_labels[:n]}
+            if proto.metric in ("is", "class_accuracy"):
                 real, num_real = {}, 0
             else:
                 real = reference.outputs(net, proto.num_real, seed, batch_size)

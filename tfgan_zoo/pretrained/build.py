@@ -83,6 +83,8 @@ def build_preset(
     num_samples: int | None = None,
     max_mb: float = DEFAULT_MAX_MB,
     verbose: int = 2,
+    eval_every: int = 0,
+    curve_samples: int = 1000,
 ) -> Path:
     """Trains `config_path`, evaluates it like `tfgan-zoo eval`, and writes the preset; returns its preset.json path.
 
@@ -97,6 +99,12 @@ def build_preset(
         num_samples: overrides the protocols' sample counts (tests only; shipped presets use the protocols').
         max_mb: refuse to write a weights file larger than this many MB.
         verbose: Keras `fit` verbosity.
+        eval_every: if > 0, measure digits-FID on `curve_samples` images every this many steps during training
+            (`EvaluationCallback`) and record the curve as `metadata.training.digits_fid_curve`.
+        curve_samples: generated images per point of that curve.
+
+    Conditional models also get `digits_class_accuracy` (the classifier's accuracy on samples of the classes
+    asked for) when it is not among `metrics`.
     """
     import numpy as np
 
@@ -124,7 +132,15 @@ def build_preset(
     config = tfgan_zoo.load_config(config_path, cfg_overrides)
 
     print(f"[build] {name}: training {config.model.name} for {config.train.steps} steps in {workdir}", flush=True)
-    result = train(config)
+    curve = None
+    callbacks = []
+    if eval_every:
+        from tfgan_zoo.evaluation.callbacks import EvaluationCallback
+
+        curve = EvaluationCallback("digits_fid", every_n_steps=eval_every, num_samples=curve_samples,
+                                   verbose=int(verbose > 0))
+        callbacks.append(curve)
+    result = train(config, extra_callbacks=callbacks)
     print(f"[build] trained {result.end_step} steps in {result.seconds:.1f} s", flush=True)
     diverged = {k: v[-1] for k, v in result.history.items() if v and not np.isfinite(v[-1])}
     if diverged:
@@ -133,6 +149,9 @@ def build_preset(
             "--set model.params.learning_rate=..., or change the config."
         )
 
+    metrics = list(metrics)
+    if getattr(result.model, "task", "") == "conditional" and "digits_class_accuracy" not in metrics:
+        metrics.append("digits_class_accuracy")
     eval_args = argparse.Namespace(
         config=config_path, set=cfg_overrides, checkpoint=result.checkpoint_dir, metrics=",".join(metrics),
         num_samples=num_samples, feature_net=None, real_images=None, batch_size=100, seed=0, output=None,
@@ -172,9 +191,15 @@ def build_preset(
             "seconds": round(result.seconds, 1),
             "host": f"{platform.machine()}, {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} "
             "(shared machine: wall time is an upper bound)",
-            "final_losses": {k: round(v[-1], 4) for k, v in result.history.items() if v},
+            "final_losses": {k: round(v[-1], 4) for k, v in result.history.items() if v and "digits_" not in k},
         },
     }
+    if curve is not None:
+        key = next(iter(curve.history), None)
+        metadata["training"]["digits_fid_curve"] = {
+            "protocol": key,
+            "points": [[int(step), round(value, 3)] for step, value in curve.history.get(key, [])],
+        }
     out_dir = Path(out_dir) if out_dir else ASSETS / name
     staging = Path(tempfile.mkdtemp(prefix=f"tfgan_zoo_preset_{name}_"))
     path = save_to_preset(model, staging, name=name, metadata=metadata)
@@ -208,11 +233,14 @@ def main(argv=None) -> int:
     p.add_argument("--num_samples", type=int, default=None, help="override protocol sample counts (testing only)")
     p.add_argument("--max_mb", type=float, default=DEFAULT_MAX_MB, help="largest weights file allowed, MB")
     p.add_argument("--verbose", type=int, default=2, help="fit verbosity (0, 1, 2)")
+    p.add_argument("--eval_every", type=int, default=0,
+                   help="record a digits-FID curve: measure every N training steps (0: off)")
+    p.add_argument("--curve_samples", type=int, default=1000, help="generated images per curve point")
     args = p.parse_args(argv)
     try:
         build_preset(args.config, args.steps, args.name, args.out_dir, args.workdir, args.set,
                      [m.strip() for m in args.metrics.split(",") if m.strip()], args.num_samples, args.max_mb,
-                     args.verbose)
+                     args.verbose, args.eval_every, args.curve_samples)
     except (PresetError, FileNotFoundError, ValueError) as e:
         print(f"python -m tfgan_zoo.pretrained.build: error: {e}", file=sys.stderr)
         return 2
