@@ -16,6 +16,10 @@ Sections (in this order; the last line printed is always the DCGAN ours/PyTorch 
   families   train images/s of every registered model (read from the registry at run time) at its tiny config
              and its published config(s), XLA off/on, each in a subprocess with a time limit; published sizes
              are timed for a few steps on synthetic data of the right shape (their datasets need the network).
+             `--published_batch N` times them at batch N instead of the paper's (BigGAN's 2048 does not fit a
+             CPU step in minutes); the table says which batch each row ran at.
+  configs    the same measurement for the config files given by `--configs a.yaml,b.yaml` (e.g.
+             benchmarks/configs/biggan_128_tiny.yaml), with `--family_steps` timed steps, XLA off/on.
 
 Images/s counts real images consumed: batch · n_critic per step. Figures on a shared 2-core machine vary by
 ±20 % between runs: compare the ratios measured within one run.
@@ -48,7 +52,7 @@ from tfgan_zoo.training import build_and_compile  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CANONICAL = os.path.join("zoo_configs", "dcgan", "dcgan_celeba_64.yaml")
 CANONICAL_PARAMS = {"generator": 3_576_704, "discriminator": 2_765_568}  # pytorch/examples dcgan
-SECTIONS = ("gemm", "dcgan", "inference", "families")
+SECTIONS = ("gemm", "dcgan", "inference", "families", "configs")
 warnings.filterwarnings("ignore", message=".*shuffle=True.*tf.data.Dataset.*")
 
 
@@ -351,10 +355,10 @@ def family_configs(name, which):
     return out
 
 
-def measure_one(config_path, xla, steps, warmup, drop=1, data="config"):
-    """One (config, XLA) measurement in this process; returns a JSON-able dict."""
+def measure_one(config_path, xla, steps, warmup, drop=1, data="config", batch=0):
+    """One (config, XLA) measurement in this process (`batch` > 0 replaces the config's); a JSON-able dict."""
     t = time.perf_counter()
-    r = OursRunner(config_path, xla == "on", data=data)
+    r = OursRunner(config_path, xla == "on", batch_size=batch or None, data=data)
     r.run(warmup)
     setup = time.perf_counter() - t
     ts = r.run(steps + drop)[drop:]
@@ -364,9 +368,9 @@ def measure_one(config_path, xla, steps, warmup, drop=1, data="config"):
             "params": sum(r.params.values()), "data": r.data, "setup_s": setup}
 
 
-def _run_child(config_path, xla, steps, warmup, timeout):
+def _run_child(config_path, xla, steps, warmup, timeout, batch=0):
     cmd = [sys.executable, "-m", "benchmarks.train_throughput", "--_one", config_path, "--_xla", xla,
-           "--_steps", str(steps), "--warmup", str(warmup), "--drop", "1"]
+           "--_steps", str(steps), "--warmup", str(warmup), "--drop", "1", "--_batch", str(batch)]
     try:
         p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -378,14 +382,26 @@ def _run_child(config_path, xla, steps, warmup, timeout):
     return {"error": f"exit {p.returncode}: {err[:160]}"}
 
 
+def _table_header(args):
+    _say(f"  {'config':<36} {'params':>11} {'batch':>5} {'data':>14} " + " ".join(
+        f"{'XLA ' + x + ' img/s':>15}" for x in args.xla) + (f" {'XLA gain':>8}" if len(args.xla) == 2 else ""))
+
+
+def configs_section(args):
+    _say(f"\n== Configs: train images/s, {args.family_steps} timed steps after {args.warmup} warm-up, each run in a "
+         f"subprocess, limit {args.family_timeout:.0f}s ==")
+    _table_header(args)
+    return [_time_row(args, "config", "given", path, args.family_steps, args.warmup, 0) for path in args.configs]
+
+
 def families_section(args):
     names = [n for n in tfgan_zoo.list_models() if not args.models or n in args.models]
     _say(f"\n== Families: train images/s, {len(names)} registered models ({', '.join(names)}) ==")
     _say(f"  tiny: {args.family_steps} timed steps after {args.warmup} warm-up; published: "
-         f"{args.published_steps} timed steps after 1 warm-up, synthetic data; each run in a subprocess, "
-         f"limit {args.family_timeout:.0f}s")
-    _say(f"  {'config':<36} {'params':>11} {'batch':>5} {'data':>14} " + " ".join(
-        f"{'XLA ' + x + ' img/s':>15}" for x in args.xla) + (f" {'XLA gain':>8}" if len(args.xla) == 2 else ""))
+         f"{args.published_steps} timed steps after 1 warm-up, synthetic data"
+         + (f", at batch {args.published_batch}" if args.published_batch else "")
+         + f"; each run in a subprocess, limit {args.family_timeout:.0f}s")
+    _table_header(args)
     results = []
     for name in names:
         for kind, path in family_configs(name, args.family_configs):
@@ -394,23 +410,27 @@ def families_section(args):
                 continue
             steps = args.family_steps if kind == "tiny" else args.published_steps
             warm = args.warmup if kind == "tiny" else 1
-            row = {}
-            for xla in args.xla:
-                row[xla] = _run_child(path, xla, steps, warm, args.family_timeout)
-            ok = [r for r in row.values() if "error" not in r]
-            head = ok[0] if ok else {}
-            cells = " ".join(f"{r['images_per_s']:>15.1f}" if "error" not in r else f"{r['error'][:15]:>15}"
-                             for r in row.values())
-            gain = ""
-            if len(ok) == 2 and len(row) == 2:
-                gain = f" {row['on']['images_per_s'] / row['off']['images_per_s']:>7.2f}x"
-            _say(f"  {os.path.basename(path):<36} {head.get('params', 0):>11,} {head.get('batch', 0):>5} "
-                 f"{head.get('data', '-'):>14} {cells}{gain}")
-            for x, r in row.items():
-                if "error" in r:
-                    _say(f"      XLA {x}: {r['error']}")
-            results.append({"name": name, "kind": kind, "path": path, "results": row})
+            batch = args.published_batch if kind == "published" else 0
+            results.append(_time_row(args, name, kind, path, steps, warm, batch))
     return results
+
+
+def _time_row(args, name, kind, path, steps, warm, batch):
+    """Times one config at every requested XLA setting (each in a subprocess), prints its row, returns it."""
+    row = {xla: _run_child(path, xla, steps, warm, args.family_timeout, batch) for xla in args.xla}
+    ok = [r for r in row.values() if "error" not in r]
+    head = ok[0] if ok else {}
+    cells = " ".join(f"{r['images_per_s']:>15.1f}" if "error" not in r else f"{r['error'][:15]:>15}"
+                     for r in row.values())
+    gain = ""
+    if len(ok) == 2 and len(row) == 2:
+        gain = f" {row['on']['images_per_s'] / row['off']['images_per_s']:>7.2f}x"
+    _say(f"  {os.path.basename(path):<36} {head.get('params', 0):>11,} {head.get('batch', 0):>5} "
+         f"{head.get('data', '-'):>14} {cells}{gain}")
+    for x, r in row.items():
+        if "error" in r:
+            _say(f"      XLA {x}: {r['error']}")
+    return {"name": name, "kind": kind, "path": path, "results": row}
 
 
 # ------------------------------------------------------------------------------------------------ main
@@ -444,6 +464,10 @@ def parse_args(argv=None):
     p.add_argument("--family_steps", type=int, default=10)
     p.add_argument("--published_steps", type=int, default=3)
     p.add_argument("--family_timeout", type=float, default=600.0)
+    p.add_argument("--published_batch", type=int, default=0,
+                   help="time published configs at this batch instead of the paper's (0: the paper's)")
+    p.add_argument("--configs", type=_csv, default=[], help="config files for the `configs` section")
+    p.add_argument("--_batch", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--_one", default="", help=argparse.SUPPRESS)
     p.add_argument("--_xla", default="off", help=argparse.SUPPRESS)
     p.add_argument("--_steps", type=int, default=3, help=argparse.SUPPRESS)
@@ -459,7 +483,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     if args._one:
-        print(json.dumps(measure_one(args._one, args._xla, args._steps, args.warmup, args.drop)), flush=True)
+        print(json.dumps(measure_one(args._one, args._xla, args._steps, args.warmup, args.drop, batch=args._batch)), flush=True)
         return 0
     os.chdir(REPO)
     if args.threads:
@@ -483,6 +507,8 @@ def main(argv=None):
         inference_section(args)
     if "families" in args.sections:
         families_section(args)
+    if "configs" in args.sections and args.configs:
+        configs_section(args)
     if summary is not None:
         _say("")
         for line in dcgan_ratio_lines(summary):

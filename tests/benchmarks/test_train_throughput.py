@@ -71,3 +71,17 @@ def test_canonical_dcgan_flops_match_the_hand_count():
     # 2.27 GFLOP: the minimum work; the "about 2.3-2.5" also counts work PyTorch does but does not need
     # (D's weight gradients in the G step).
     assert 2.2e9 < f["per_example"] < 2.6e9
+
+
+def test_published_configs_at_a_chosen_batch_and_explicit_config_files(capsys):
+    rc = train_throughput.main([
+        "--sections", "families,configs", "--models", "gan", "--family_configs", "published", "--published_batch", "4",
+        "--published_steps", "1", "--xla", "off", "--torch", "off", "--family_timeout", "500",
+        "--configs", "zoo_configs/dcgan/dcgan_tiny.yaml", "--family_steps", "2", "--warmup", "1",
+    ])
+    out = capsys.readouterr().out
+    assert rc == 0 and "at batch 4" in out
+    published = next(line for line in out.splitlines() if line.strip().startswith("gan_mnist_28.yaml"))
+    assert published.split()[2] == "4" and float(published.split()[-1]) > 0, published
+    given = next(line for line in out.splitlines() if line.strip().startswith("dcgan_tiny.yaml"))
+    assert given.split()[2] == "8" and float(given.split()[-1]) > 0, given
