@@ -74,3 +74,18 @@ def test_conditional_build_records_class_accuracy_and_a_fid_curve(tmp_path):
     curve = meta["training"]["digits_fid_curve"]
     assert curve["protocol"] == "digits_fid@n=32" and [s for s, _ in curve["points"]] == [2, 4]
     assert all(np.isfinite(v) and v > 0 for _, v in curve["points"])
+
+
+def test_add_metrics_appends_records_and_keeps_the_weights(tmp_path, capsys):
+    config = os.path.join(REPO, "zoo_configs", "cgan", "cgan_tiny.yaml")
+    path = build_preset(config, steps=2, out_dir=tmp_path / "p", metrics=["digits_fid"], num_samples=20, verbose=0)
+    before = read_preset(path)
+    path.write_text(json.dumps({**json.loads(path.read_text()), "metadata": {
+        **before["metadata"], "metrics": [r for r in before["metadata"]["metrics"] if "class" not in r["protocol"]]}}))
+    assert main(["--add_metrics", str(path.parent), "--metrics", "digits_class_accuracy", "--num_samples", "20"]) == 0
+    after = read_preset(path)
+    assert after["weights"] == before["weights"]
+    assert [r["protocol"] for r in after["metadata"]["metrics"]] == ["digits_fid@n=20", "digits_class_accuracy@n=20"]
+    assert "digits_class_accuracy@n=20" in capsys.readouterr().out
+    assert main(["--add_metrics", str(tmp_path / "nothing_here"), "--metrics", "digits_fid"]) == 2
+    assert "error" in capsys.readouterr().err

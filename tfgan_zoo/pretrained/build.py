@@ -221,9 +221,37 @@ def build_preset(
     return out_dir / "preset.json"
 
 
+def add_metrics(preset_dir, metrics, num_samples: int | None = None) -> list[dict]:
+    """Measures more protocols on an existing preset folder and appends their records to its metadata.
+
+    The weights file is untouched (same sha256); protocols already recorded are measured again and replaced.
+    Used to give presets built before a protocol existed its figure, e.g. `digits_class_accuracy` for the
+    conditional ones: `python -m tfgan_zoo.pretrained.build --add_metrics cgan_digits_28 --metrics
+    digits_class_accuracy`. Returns the new records.
+    """
+    from tfgan_zoo.evaluation import evaluate
+    from tfgan_zoo.pretrained.presets import PRESET_FILE, from_preset
+
+    preset_dir = Path(preset_dir)
+    if not (preset_dir / PRESET_FILE).is_file():
+        preset_dir = ASSETS / str(preset_dir)
+    payload = json.loads((preset_dir / PRESET_FILE).read_text())
+    model = from_preset(preset_dir)
+    result = evaluate(model, list(metrics), num_samples=num_samples, progress=False)
+    records = json.loads(result.to_json())
+    new = {r["protocol"] for r in records}
+    meta = payload.setdefault("metadata", {})
+    meta["metrics"] = [r for r in meta.get("metrics", []) if r["protocol"] not in new] + records
+    (preset_dir / PRESET_FILE).write_text(json.dumps(payload, indent=2) + "\n")
+    return records
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m tfgan_zoo.pretrained.build", description=__doc__.splitlines()[0])
-    p.add_argument("--config", required=True, help="zoo_configs/<name>/<name>_digits_<res>.yaml")
+    p.add_argument("--config", help="zoo_configs/<name>/<name>_digits_<res>.yaml")
+    p.add_argument("--add_metrics", metavar="PRESET", default=None,
+                   help="instead of training: measure --metrics on this existing preset (name or folder) and "
+                   "append the records to its preset.json")
     p.add_argument("--steps", type=int, default=None, help="training steps (default: the config's train.steps)")
     p.add_argument("--name", default=None, help="preset name (default: the config file's stem)")
     p.add_argument("--out_dir", default=None, help="preset folder (default tfgan_zoo/pretrained/assets/<name>)")
@@ -237,6 +265,18 @@ def main(argv=None) -> int:
                    help="record a digits-FID curve: measure every N training steps (0: off)")
     p.add_argument("--curve_samples", type=int, default=1000, help="generated images per curve point")
     args = p.parse_args(argv)
+    if args.add_metrics:
+        try:
+            records = add_metrics(args.add_metrics, [m.strip() for m in args.metrics.split(",") if m.strip()],
+                                  args.num_samples)
+        except (PresetError, FileNotFoundError, ValueError, KeyError) as e:
+            print(f"python -m tfgan_zoo.pretrained.build: error: {e}", file=sys.stderr)
+            return 2
+        for r in records:
+            print(f"[build] {args.add_metrics}: {r['protocol']} = {r['values']}")
+        return 0
+    if not args.config:
+        p.error("--config is required (or --add_metrics PRESET)")
     try:
         build_preset(args.config, args.steps, args.name, args.out_dir, args.workdir, args.set,
                      [m.strip() for m in args.metrics.split(",") if m.strip()], args.num_samples, args.max_mb,
