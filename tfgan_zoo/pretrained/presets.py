@@ -118,6 +118,37 @@ def _weights_only_twin(model):
     return twin
 
 
+def _store_duplicates_once(path: Path) -> None:
+    """Rewrites a `.weights.h5` so that identical arrays are stored once (HDF5 hard links to one dataset).
+
+    Keras' `SpectralNormalization` tracks its layer's kernel twice, so `save_weights` writes every spectrally
+    normalized kernel twice (BigGAN-family files were 2x their parameter bytes); zero biases and an EMA copy equal to
+    its source repeat too. Links are transparent to readers: `load_weights` sees the same names and values.
+    """
+    import h5py
+    import numpy as np
+
+    tmp = path.with_name(path.name + ".dedup")
+    seen: dict = {}
+    with h5py.File(path, "r") as src, h5py.File(tmp, "w") as dst:
+        dst.attrs.update(dict(src.attrs))
+
+        def copy(name, obj):
+            if isinstance(obj, h5py.Group):
+                dst.require_group(name).attrs.update(dict(obj.attrs))
+                return
+            data = obj[()]
+            key = (str(obj.dtype), obj.shape, hashlib.sha256(np.asarray(data).tobytes()).hexdigest())
+            if key in seen and not obj.attrs.keys():
+                dst[name] = dst[seen[key]]  # hard link: one copy on disk
+            else:
+                dst.create_dataset(name, data=data).attrs.update(dict(obj.attrs))
+                seen.setdefault(key, name)
+
+        src.visititems(copy)
+    os.replace(tmp, path)
+
+
 def save_to_preset(model, directory, name: str | None = None, metadata: dict | None = None, metrics=None,
                    eval_kwargs: dict | None = None) -> Path:
     """Writes `model` as a preset folder and returns the path of its `preset.json`.
@@ -143,6 +174,7 @@ def save_to_preset(model, directory, name: str | None = None, metadata: dict | N
     directory.mkdir(parents=True, exist_ok=True)
     weights = directory / WEIGHTS_FILE
     _weights_only_twin(model).save_weights(str(weights))
+    _store_duplicates_once(weights)
     meta = dict(metadata or {})
     if metrics:
         from tfgan_zoo.evaluation import evaluate
