@@ -18,7 +18,8 @@ What it does, in order:
    time and the host it ran on, the dataset, resolution, license and paper.
 
 The default preset name is the config's file name (`dcgan_digits_32.yaml` → `dcgan_digits_32`). Presets ship in
-the wheel, so the weights file must stay small: above `--max_mb` (default 5 MB) the build fails before writing.
+the wheel, so the weights file must stay small: above `--max_mb` (default 5 MB) the build fails before writing
+(before training when the float32 weights alone exceed it).
 After adding a preset, regenerate the README table with `python -m tfgan_zoo.pretrained.table --write`.
 
 The same as a function:
@@ -131,6 +132,12 @@ def build_preset(
     cfg_overrides += [f"train.workdir={workdir}", "train.tensorboard=false"]
     config = tfgan_zoo.load_config(config_path, cfg_overrides)
 
+    estimate_mb = 4 * sum(int(np.prod(w.shape)) for w in tfgan_zoo.build_model(config).weights) / 1e6
+    if estimate_mb > max_mb:
+        raise PresetError(
+            f"{name}: its {estimate_mb:.1f} MB of float32 weights are above max_mb={max_mb} (checked before training). "
+            "Presets ship in the wheel; use a smaller digits config or raise --max_mb deliberately."
+        )
     print(f"[build] {name}: training {config.model.name} for {config.train.steps} steps in {workdir}", flush=True)
     curve = None
     callbacks = []
