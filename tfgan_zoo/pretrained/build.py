@@ -272,10 +272,10 @@ def main(argv=None) -> int:
                    help="record a digits-FID curve: measure every N training steps (0: off)")
     p.add_argument("--curve_samples", type=int, default=1000, help="generated images per curve point")
     args = p.parse_args(argv)
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     if args.add_metrics:
         try:
-            records = add_metrics(args.add_metrics, [m.strip() for m in args.metrics.split(",") if m.strip()],
-                                  args.num_samples)
+            records = add_metrics(args.add_metrics, metrics, args.num_samples)
         except (PresetError, FileNotFoundError, ValueError, KeyError) as e:
             print(f"python -m tfgan_zoo.pretrained.build: error: {e}", file=sys.stderr)
             return 2
@@ -286,7 +286,7 @@ def main(argv=None) -> int:
         p.error("--config is required (or --add_metrics PRESET)")
     try:
         build_preset(args.config, args.steps, args.name, args.out_dir, args.workdir, args.set,
-                     [m.strip() for m in args.metrics.split(",") if m.strip()], args.num_samples, args.max_mb,
+                     metrics, args.num_samples, args.max_mb,
                      args.verbose, args.eval_every, args.curve_samples)
     except (PresetError, FileNotFoundError, ValueError) as e:
         print(f"python -m tfgan_zoo.pretrained.build: error: {e}", file=sys.stderr)
