@@ -391,7 +391,11 @@ def configs_section(args):
     _say(f"\n== Configs: train images/s, {args.family_steps} timed steps after {args.warmup} warm-up, each run in a "
          f"subprocess, limit {args.family_timeout:.0f}s ==")
     _table_header(args)
-    return [_time_row(args, "config", "given", path, args.family_steps, args.warmup, 0) for path in args.configs]
+    results = []
+    for path in args.configs:
+        results.append(_time_row(args, "config", "given", path, args.family_steps, args.warmup, 0, args.xla))
+        _write_json(args, results)
+    return results
 
 
 def families_section(args):
@@ -400,6 +404,7 @@ def families_section(args):
     _say(f"  tiny: {args.family_steps} timed steps after {args.warmup} warm-up; published: "
          f"{args.published_steps} timed steps after 1 warm-up, synthetic data"
          + (f", at batch {args.published_batch}" if args.published_batch else "")
+         + (f", XLA {'/'.join(args.published_xla)} only" if args.published_xla != args.xla else "")
          + f"; each run in a subprocess, limit {args.family_timeout:.0f}s")
     _table_header(args)
     results = []
@@ -411,17 +416,28 @@ def families_section(args):
             steps = args.family_steps if kind == "tiny" else args.published_steps
             warm = args.warmup if kind == "tiny" else 1
             batch = args.published_batch if kind == "published" else 0
-            results.append(_time_row(args, name, kind, path, steps, warm, batch))
+            xlas = args.published_xla if kind == "published" else args.xla
+            results.append(_time_row(args, name, kind, path, steps, warm, batch, xlas))
+            _write_json(args, results)
     return results
 
 
-def _time_row(args, name, kind, path, steps, warm, batch):
-    """Times one config at every requested XLA setting (each in a subprocess), prints its row, returns it."""
-    row = {xla: _run_child(path, xla, steps, warm, args.family_timeout, batch) for xla in args.xla}
+def _write_json(args, results):
+    """Every row so far to `--json_out` (rewritten after each row, so a run cut short keeps what it measured)."""
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({"args": {k: v for k, v in vars(args).items() if not k.startswith("_")}, "rows": results}, f,
+                      indent=1, default=str)
+
+
+def _time_row(args, name, kind, path, steps, warm, batch, xlas):
+    """Times one config at the XLA settings `xlas` (each in a subprocess), prints its row (a column of `args.xla`
+    not in `xlas` reads 'not timed'), returns it."""
+    row = {xla: _run_child(path, xla, steps, warm, args.family_timeout, batch) for xla in xlas}
     ok = [r for r in row.values() if "error" not in r]
     head = ok[0] if ok else {}
-    cells = " ".join(f"{r['images_per_s']:>15.1f}" if "error" not in r else f"{r['error'][:15]:>15}"
-                     for r in row.values())
+    cells = " ".join((f"{row[x]['images_per_s']:>15.1f}" if "error" not in row[x] else f"{row[x]['error'][:15]:>15}")
+                     if x in row else f"{'not timed':>15}" for x in args.xla)
     gain = ""
     if len(ok) == 2 and len(row) == 2:
         gain = f" {row['on']['images_per_s'] / row['off']['images_per_s']:>7.2f}x"
@@ -466,6 +482,10 @@ def parse_args(argv=None):
     p.add_argument("--family_timeout", type=float, default=600.0)
     p.add_argument("--published_batch", type=int, default=0,
                    help="time published configs at this batch instead of the paper's (0: the paper's)")
+    p.add_argument("--published_xla", type=_csv, default=None,
+                   help="XLA settings for published configs (default: --xla); e.g. off, since compiling a 1024² "
+                   "model on 2 CPU cores takes longer than the time limit")
+    p.add_argument("--json_out", default="", help="also write every families/configs row to this JSON file")
     p.add_argument("--configs", type=_csv, default=[], help="config files for the `configs` section")
     p.add_argument("--_batch", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--_one", default="", help=argparse.SUPPRESS)
@@ -475,6 +495,11 @@ def parse_args(argv=None):
     bad = sorted(set(args.sections) - set(SECTIONS))
     if bad:
         p.error(f"unknown section(s) {bad}; choose from {', '.join(SECTIONS)}")
+    if args.published_xla is None:
+        args.published_xla = list(args.xla)
+    bad = sorted(set(args.xla + args.published_xla) - {"off", "on"})
+    if bad:
+        p.error(f"XLA settings must be 'off' or 'on', got {bad}")
     if args.window <= args.drop:
         p.error(f"--window ({args.window}) must exceed --drop ({args.drop})")
     return args

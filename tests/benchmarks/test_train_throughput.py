@@ -1,5 +1,6 @@
 """The speed benchmark keeps running (tiny config, 2 steps, no torch needed) and its FLOP count is right."""
 
+import json
 import sys
 
 import pytest
@@ -85,3 +86,26 @@ def test_published_configs_at_a_chosen_batch_and_explicit_config_files(capsys):
     assert published.split()[2] == "4" and float(published.split()[-1]) > 0, published
     given = next(line for line in out.splitlines() if line.strip().startswith("dcgan_tiny.yaml"))
     assert given.split()[2] == "8" and float(given.split()[-1]) > 0, given
+
+
+def test_published_configs_can_skip_xla_and_rows_are_saved_as_json(capsys, tmp_path):
+    out_file = tmp_path / "rows.json"
+    rc = train_throughput.main([
+        "--sections", "families", "--models", "gan", "--family_configs", "published", "--published_batch", "4",
+        "--published_steps", "1", "--xla", "off,on", "--published_xla", "off", "--torch", "off",
+        "--family_timeout", "500", "--json_out", str(out_file),
+    ])
+    out = capsys.readouterr().out
+    assert rc == 0 and "XLA off only" in out
+    row = next(line for line in out.splitlines() if line.strip().startswith("gan_mnist_28.yaml"))
+    assert row.rstrip().endswith("not timed"), row
+    saved = json.loads(out_file.read_text())
+    (only,) = saved["rows"]
+    assert only["kind"] == "published" and list(only["results"]) == ["off"]
+    assert only["results"]["off"]["batch"] == 4 and only["results"]["off"]["images_per_s"] > 0
+
+
+def test_bad_xla_setting_is_refused_with_the_choices(capsys):
+    with pytest.raises(SystemExit):
+        train_throughput.parse_args(["--published_xla", "maybe"])
+    assert "'off' or 'on'" in capsys.readouterr().err
