@@ -109,3 +109,26 @@ def test_bad_xla_setting_is_refused_with_the_choices(capsys):
     with pytest.raises(SystemExit):
         train_throughput.parse_args(["--published_xla", "maybe"])
     assert "'off' or 'on'" in capsys.readouterr().err
+
+
+def test_report_renders_saved_rows_and_refuses_other_files(capsys, tmp_path):
+    from benchmarks import report
+
+    rows = [
+        {"name": "dcgan", "kind": "tiny", "path": "zoo_configs/dcgan/dcgan_tiny.yaml", "results": {
+            "off": {"images_per_s": 40.0, "params": 2344, "batch": 8, "step_ms": 200.0, "setup_s": 12.0},
+            "on": {"images_per_s": 60.0, "params": 2344, "batch": 8, "step_ms": 133.0, "setup_s": 30.0}}},
+        {"name": "pggan", "kind": "published", "path": "zoo_configs/pggan/pggan_celebahq_1024.yaml",
+         "results": {"off": {"error": "over the 600s limit"}}},
+    ]
+    good = tmp_path / "rows.json"
+    good.write_text(json.dumps({"args": {}, "rows": rows}))
+    assert report.main([str(good)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[2] == "| dcgan | `dcgan_tiny` | tiny | 2,344 | 8 | 40.0 | 60.0 | 1.50x | 0.20 | 12 |"
+    assert lines[3] == "| pggan | `pggan_celebahq_1024` | published | — | — | over the 600s limit | not timed | — | — | — |"
+    bad = tmp_path / "other.json"
+    bad.write_text("[1, 2]")
+    with pytest.raises(SystemExit):
+        report.main([str(bad)])
+    assert "--json_out" in capsys.readouterr().err
