@@ -98,6 +98,26 @@ def test_mirrored_two_replicas_matches_single_device(name, two_cpus):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_mixed_float16_fit_keeps_losses_finite(name):
+    """Under `mixed_float16` (the GPU policy; float16 kernels run on CPU too, slowly) layers compute in float16,
+    every player's optimizer scales its loss, and losses/penalties stay finite: statistics whose ε underflows in
+    float16 (instance/pixel norm, demodulation, minibatch stddev) are computed in float32."""
+    keras.mixed_precision.set_dtype_policy("mixed_float16")
+    try:
+        model, config = build_tiny(name)
+    finally:
+        keras.mixed_precision.set_dtype_policy("float32")
+    assert model.generator.compute_dtype == "float16"
+    for player, opt in model.player_optimizers.items():
+        assert isinstance(opt, keras.optimizers.LossScaleOptimizer), player
+    history = model.fit(fixed_dataset(model, config), steps_per_epoch=2, epochs=1, verbose=0).history
+    for key, values in history.items():
+        assert np.isfinite(values).all(), f"{name}: {key} is not finite under mixed_float16: {values}"
+    y = outputs(model, inference_inputs(model, 2))
+    assert np.isfinite(y).all() and np.abs(y).max() <= 1.0
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_xla_fit(name):
     model, config = build_tiny(name, jit_compile=True)
     assert model.jit_compile is True

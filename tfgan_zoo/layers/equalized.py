@@ -171,7 +171,10 @@ class PixelNormalization(keras.layers.Layer):
         self.epsilon = float(epsilon)
 
     def call(self, x):
-        return x * tf.math.rsqrt(tf.reduce_mean(tf.square(x), axis=self.axis, keepdims=True) + self.epsilon)
+        # statistics in float32: ε = 1e-8 is 0 in float16, and rsqrt(0) of an all-zero vector would give NaN
+        x32 = tf.cast(x, tf.float32)
+        norm = tf.math.rsqrt(tf.reduce_mean(tf.square(x32), axis=self.axis, keepdims=True) + self.epsilon)
+        return tf.cast(x32 * norm, x.dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape

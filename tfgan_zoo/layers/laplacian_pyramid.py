@@ -45,13 +45,15 @@ _UP = PyramidUpsample()
 
 
 def downsample(images):
-    """d(·) as a function."""
-    return _DOWN(tf.convert_to_tensor(images))
+    """d(·) as a function; the output has the input's dtype (float16 under mixed precision too)."""
+    images = tf.convert_to_tensor(images)
+    return tf.cast(_DOWN(images), images.dtype)
 
 
 def upsample(images):
-    """u(·) as a function."""
-    return _UP(tf.convert_to_tensor(images))
+    """u(·) as a function; the output has the input's dtype."""
+    images = tf.convert_to_tensor(images)
+    return tf.cast(_UP(images), images.dtype)
 
 
 def _check(images, levels):

@@ -78,7 +78,7 @@ def images_at_lod(images, lod, max_lod):
         if k > 0:
             level = average_downsample2d(level)
         full = nearest_upsample2d(level, 2**k)
-        weight = tf.maximum(0.0, 1.0 - tf.abs(lod - k))
+        weight = tf.maximum(1.0 - tf.abs(lod - k), 0.0)  # tensor first: 0.0 takes its dtype (float16 too)
         out += weight * full
     return out
 

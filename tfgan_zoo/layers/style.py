@@ -73,9 +73,10 @@ class ModulatedConv2D(keras.layers.Layer):
             x = tf.nn.conv2d(x, weight, strides=1, padding="SAME")
         if self.demodulate:
             # Σ_{k,k,i} (s_i w_kkio)² = Σ_i s_i² Σ_kk w_kkio²
-            wsq = tf.reduce_sum(tf.square(weight), axis=[0, 1])  # [I, O]
-            d = tf.math.rsqrt(tf.matmul(tf.square(s), wsq) + self.epsilon)  # [B, O]
-            x = x * d[:, None, None, :]
+            # (in float32: ε = 1e-8 underflows to 0 in float16)
+            wsq = tf.reduce_sum(tf.square(tf.cast(weight, tf.float32)), axis=[0, 1])  # [I, O]
+            d = tf.math.rsqrt(tf.matmul(tf.square(tf.cast(s, tf.float32)), wsq) + self.epsilon)  # [B, O]
+            x = x * tf.cast(d, x.dtype)[:, None, None, :]
         return x
 
     def compute_output_shape(self, input_shape):
@@ -251,8 +252,12 @@ class AdaIN(keras.layers.Layer):
 
     def call(self, inputs):
         x, w = inputs
+        # instance norm in float32: ε = 1e-8 is 0 in float16, and a constant map (StyleGAN's learned constant starts
+        # at ones) has zero variance, so rsqrt(0) would turn it into NaN
+        dtype = x.dtype
+        x = tf.cast(x, tf.float32)
         x = x - tf.reduce_mean(x, axis=[1, 2], keepdims=True)
-        x = x * tf.math.rsqrt(tf.reduce_mean(tf.square(x), axis=[1, 2], keepdims=True) + self.epsilon)
+        x = tf.cast(x * tf.math.rsqrt(tf.reduce_mean(tf.square(x), axis=[1, 2], keepdims=True) + self.epsilon), dtype)
         style = tf.matmul(w, tf.cast(self.style_kernel, w.dtype) * self.style_scale) + tf.cast(self.style_bias, w.dtype)
         style = tf.cast(style, x.dtype)
         ys, yb = style[:, : self.channels], style[:, self.channels :]
@@ -298,6 +303,7 @@ class WAverage(keras.layers.Layer):
         return avg + psi * (ws - avg)
 
     def update(self, batch_mean):
+        batch_mean = tf.cast(batch_mean, self.w_avg.dtype)  # the average stays float32 under mixed precision
         self.w_avg.assign(batch_mean + self.beta * (self.w_avg - batch_mean))
 
     def compute_output_shape(self, input_shape):

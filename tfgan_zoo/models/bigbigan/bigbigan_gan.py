@@ -185,7 +185,7 @@ class BigBiGAN(ProjectionGAN):
         params, _ = self.encoder(images, training=training)
         mean, scale = bigbigan_networks.split_gaussian(params, self.latent_dim)
         eps = consistent_random("normal", [tf.shape(images)[0], self.latent_dim], self.seed_generator)
-        return mean + scale * eps
+        return mean + scale * tf.cast(eps, mean.dtype)  # float16 under mixed precision
 
     def train_step(self, data):
         images = tf.cast(UnconditionalGAN.images_from_batch(self, data), self.compute_dtype)

@@ -188,8 +188,8 @@ class StyleGAN(StyleBasedGAN):
         fake = tf.stop_gradient(synthesis(ws, training=True))
 
         def d_loss_fn():
-            real_logits = tf.reshape(self.discriminator(real, training=True), [-1])
-            fake_logits = tf.reshape(self.discriminator(fake, training=True), [-1])
+            real_logits = tf.reshape(tf.cast(self.discriminator(real, training=True), tf.float32), [-1])
+            fake_logits = tf.reshape(tf.cast(self.discriminator(fake, training=True), tf.float32), [-1])
             r1 = r1_penalty(lambda x: self.discriminator(x, training=True), real)
             per_example = tf.nn.softplus(fake_logits) + tf.nn.softplus(-real_logits)
             return reduce_global_batch(per_example + r1 * (self.r1_gamma * 0.5)), {
@@ -200,7 +200,8 @@ class StyleGAN(StyleBasedGAN):
 
         def g_loss_fn():
             ws, _ = self.training_ws(z, lod)
-            logits = tf.reshape(self.discriminator(synthesis(ws, training=True), training=True), [-1])
+            logits = tf.reshape(tf.cast(self.discriminator(synthesis(ws, training=True), training=True), tf.float32),
+                                [-1])
             return reduce_global_batch(tf.nn.softplus(-logits)), {}
 
         g_loss, _ = self.update_player("generator", g_loss_fn)

@@ -191,8 +191,8 @@ class StyleGAN2(StyleBasedGAN):
         do_r1 = tf.logical_and(self.r1_gamma > 0, tf.equal(d_step % self.r1_interval, 0))
 
         def d_loss_fn():
-            real_logits = tf.reshape(self.discriminator(real, training=True), [-1])
-            fake_logits = tf.reshape(self.discriminator(fake, training=True), [-1])
+            real_logits = tf.reshape(tf.cast(self.discriminator(real, training=True), tf.float32), [-1])
+            fake_logits = tf.reshape(tf.cast(self.discriminator(fake, training=True), tf.float32), [-1])
             per_example = tf.nn.softplus(fake_logits) + tf.nn.softplus(-real_logits)
             r1 = tf.cond(
                 do_r1,
@@ -220,12 +220,13 @@ class StyleGAN2(StyleBasedGAN):
                 tape.watch(ws_pl)
                 images = tf.cast(self.synthesis_train(ws_pl), tf.float32)
                 out = tf.reduce_sum(images * pl_noise)
-            grads = tape.gradient(out, ws_pl)
+            grads = tf.cast(tape.gradient(out, ws_pl), tf.float32)
             return tf.sqrt(tf.reduce_mean(tf.reduce_sum(tf.square(grads), axis=2), axis=1))
 
         def g_loss_fn():
             ws, _ = self.training_ws(z)
-            fake_logits = tf.reshape(self.discriminator(self.synthesis_train(ws), training=True), [-1])
+            fake_logits = tf.reshape(tf.cast(self.discriminator(self.synthesis_train(ws), training=True), tf.float32),
+                                     [-1])
             adv = reduce_global_batch(tf.nn.softplus(-fake_logits))
             # The cross-replica mean of the lengths is taken outside the cond (collectives inside a cond branch
             # can deadlock under MirroredStrategy); the penalty uses the updated mean, as the official code.
