@@ -18,7 +18,7 @@ REQUIRED = [
     "acgan_digits_32", "icgan_digits_32", "infogan_digits_28", "lapgan_digits_32", "lsgan_ls_digits_32",
     "improved_gan_digits_28", "lapgan_conditional_digits_32",
     "pggan_digits_32", "stylegan_digits_32", "stylegan2_digits_32",
-    "sngan_digits_32", "sagan_digits_32", "selfmod_digits_32", "biggan_digits_32",
+    "sngan_digits_32", "sagan_digits_32", "selfmod_digits_32", "biggan_digits_32", "biggan_deep_digits_32",
 ]
 SHIPPED = sorted(p.name for p in ASSETS.iterdir() if (p / "preset.json").is_file())
 
