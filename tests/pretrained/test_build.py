@@ -89,3 +89,20 @@ def test_add_metrics_appends_records_and_keeps_the_weights(tmp_path, capsys):
     assert "digits_class_accuracy@n=20" in capsys.readouterr().out
     assert main(["--add_metrics", str(tmp_path / "nothing_here"), "--metrics", "digits_fid"]) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_a_preset_over_the_size_limit_after_training_is_kept_not_lost(tmp_path):
+    import tfgan_zoo
+    from tfgan_zoo.pretrained.build import PresetError
+
+    config = tfgan_zoo.load_config(TINY)
+    estimate_mb = 4 * sum(int(np.prod(w.shape)) for w in tfgan_zoo.build_model(config).weights) / 1e6
+    # passes the parameter-count check before training; the HDF5 file (names, layout) is larger than that
+    with pytest.raises(PresetError, match="above max_mb") as info:
+        build_preset(TINY, steps=2, out_dir=tmp_path / "p", metrics=["digits_fid"], num_samples=16, verbose=0,
+                     workdir=tmp_path / "run", max_mb=estimate_mb * 1.001)
+    message = str(info.value)
+    staged = message.split("The finished preset is kept in ")[1].split(" ")[0]
+    assert (tmp_path / "run" / "checkpoints").is_dir() and str(tmp_path / "run") in message
+    assert read_preset(os.path.join(staged, "preset.json"))["name"] == "dcgan_tiny"
+    assert not (tmp_path / "p").exists()

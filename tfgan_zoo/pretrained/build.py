@@ -212,9 +212,12 @@ def build_preset(
     path = save_to_preset(model, staging, name=name, metadata=metadata)
     size_mb = read_preset(path)["weights"]["bytes"] / 1e6
     if size_mb > max_mb:
+        # nothing trained is thrown away: the finished preset and the checkpoints stay where they are
         raise PresetError(
-            f"{name}: the weights file is {size_mb:.1f} MB, above max_mb={max_mb}. Presets ship in the wheel; use a "
-            "smaller digits config or raise --max_mb deliberately."
+            f"{name}: the weights file is {size_mb:.1f} MB, above max_mb={max_mb} (the estimate before training counts "
+            f"parameters only; HDF5 layout and an EMA copy that no longer equals its source add to it). Presets ship "
+            f"in the wheel; use a smaller digits config or raise --max_mb deliberately. The finished preset is kept "
+            f"in {staging} (ship it as is with `mv {staging} {out_dir}`) and the checkpoints in {workdir}."
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     for f in staging.iterdir():
