@@ -1,7 +1,9 @@
 """Training and inference speed of the zoo, side by side with a PyTorch DCGAN-64 reference, in one run.
 
-    python -m benchmarks.train_throughput                  # everything (~20-30 min on 2 cores)
-    python -m benchmarks.train_throughput --sections gemm,dcgan --rounds 3      # the headline ratio only
+    python -m benchmarks.train_throughput --published_batch 2 --published_xla off --json_out rows.json
+                                    # everything: ~90 min on 2 cores, most of it the 35 published configs
+    python -m benchmarks.train_throughput --sections gemm,dcgan --rounds 3      # the headline ratio only (~5 min)
+    python -m benchmarks.report rows.json                   # the families table as markdown
 
 Sections (in this order; the last line printed is always the DCGAN ours/PyTorch ratio when `dcgan` runs):
   gemm       float32 GEMM 2048² in TensorFlow (oneDNN on, as tfgan_zoo sets it), numpy and torch: the peak.
@@ -17,7 +19,9 @@ Sections (in this order; the last line printed is always the DCGAN ours/PyTorch 
              and its published config(s), XLA off/on, each in a subprocess with a time limit; published sizes
              are timed for a few steps on synthetic data of the right shape (their datasets need the network).
              `--published_batch N` times them at batch N instead of the paper's (BigGAN's 2048 does not fit a
-             CPU step in minutes); the table says which batch each row ran at.
+             CPU step in minutes); the table says which batch each row ran at. `--published_xla off` skips
+             XLA for them (compiling a 1024² model on 2 CPU cores takes longer than the limit). `--json_out F`
+             saves every row as it is measured, so a run cut short keeps its figures.
   configs    the same measurement for the config files given by `--configs a.yaml,b.yaml` (e.g.
              benchmarks/configs/biggan_128_tiny.yaml), with `--family_steps` timed steps, XLA off/on.
 
