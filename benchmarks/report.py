@@ -15,12 +15,21 @@ COLUMNS = ("family", "config", "kind", "params", "batch", "XLA off img/s", "XLA 
            "step s (off)", "setup s (off)")
 
 
+def format_rate(images_per_s):
+    """Images/s with the digits that matter: 1 decimal from 10 up, 2 from 0.1, else 2 significant (0.048)."""
+    if images_per_s >= 10:
+        return f"{images_per_s:.1f}"
+    if images_per_s >= 0.1:
+        return f"{images_per_s:.2f}"
+    return f"{images_per_s:.2g}"
+
+
 def _cell(result):
     if result is None:
         return "not timed"
     if "error" in result:
         return result["error"].replace("|", "/")
-    return f"{result['images_per_s']:.1f}"
+    return format_rate(result["images_per_s"])
 
 
 def rows_to_markdown(rows):

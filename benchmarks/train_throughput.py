@@ -50,6 +50,7 @@ import tensorflow as tf  # noqa: E402
 
 import tfgan_zoo  # noqa: E402
 from benchmarks import flops as flops_lib  # noqa: E402
+from benchmarks.report import format_rate  # noqa: E402
 from tfgan_zoo.data import build_dataset  # noqa: E402
 from tfgan_zoo.training import build_and_compile  # noqa: E402
 
@@ -440,7 +441,7 @@ def _time_row(args, name, kind, path, steps, warm, batch, xlas):
     row = {xla: _run_child(path, xla, steps, warm, args.family_timeout, batch) for xla in xlas}
     ok = [r for r in row.values() if "error" not in r]
     head = ok[0] if ok else {}
-    cells = " ".join((f"{row[x]['images_per_s']:>15.1f}" if "error" not in row[x] else f"{row[x]['error'][:15]:>15}")
+    cells = " ".join((f"{format_rate(row[x]['images_per_s']):>15}" if "error" not in row[x] else f"{row[x]['error'][:15]:>15}")
                      if x in row else f"{'not timed':>15}" for x in args.xla)
     gain = ""
     if len(ok) == 2 and len(row) == 2:

@@ -120,6 +120,9 @@ def test_report_renders_saved_rows_and_refuses_other_files(capsys, tmp_path):
             "on": {"images_per_s": 60.0, "params": 2344, "batch": 8, "step_ms": 133.0, "setup_s": 30.0}}},
         {"name": "pggan", "kind": "published", "path": "zoo_configs/pggan/pggan_celebahq_1024.yaml",
          "results": {"off": {"error": "over the 600s limit"}}},
+        {"name": "stylegan2", "kind": "published", "path": "zoo_configs/stylegan2/stylegan2_ffhq_1024.yaml",
+         "results": {"off": {"images_per_s": 0.0349, "params": 59382573, "batch": 2, "step_ms": 57322.0,
+                             "setup_s": 203.0}}},
     ]
     good = tmp_path / "rows.json"
     good.write_text(json.dumps({"args": {}, "rows": rows}))
@@ -127,6 +130,9 @@ def test_report_renders_saved_rows_and_refuses_other_files(capsys, tmp_path):
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[2] == "| dcgan | `dcgan_tiny` | tiny | 2,344 | 8 | 40.0 | 60.0 | 1.50x | 0.20 | 12 |"
     assert lines[3] == "| pggan | `pggan_celebahq_1024` | published | — | — | over the 600s limit | not timed | — | — | — |"
+    assert lines[4] == ("| stylegan2 | `stylegan2_ffhq_1024` | published | 59,382,573 | 2 | 0.035 | not timed | — | 57.32 "
+                        "| 203 |")
+    assert [report.format_rate(v) for v in (1437.66, 3.41, 0.0483)] == ["1437.7", "3.41", "0.048"]
     bad = tmp_path / "other.json"
     bad.write_text("[1, 2]")
     with pytest.raises(SystemExit):
