@@ -1,7 +1,7 @@
 """Training and inference speed of the zoo, side by side with a PyTorch DCGAN-64 reference, in one run.
 
     python -m benchmarks.train_throughput --published_batch 2 --published_xla off --json_out rows.json
-                                    # everything: ~90 min on 2 cores, most of it the 35 published configs
+                                    # everything: ~2 h on 2 cores, most of it the 35 published configs
     python -m benchmarks.train_throughput --sections gemm,dcgan --rounds 3      # the headline ratio only (~5 min)
     python -m benchmarks.report rows.json                   # the families table as markdown
 
@@ -399,7 +399,7 @@ def configs_section(args):
     results = []
     for path in args.configs:
         results.append(_time_row(args, "config", "given", path, args.family_steps, args.warmup, 0, args.xla))
-        _write_json(args, results)
+        _write_json(args, results[-1])
     return results
 
 
@@ -423,15 +423,18 @@ def families_section(args):
             batch = args.published_batch if kind == "published" else 0
             xlas = args.published_xla if kind == "published" else args.xla
             results.append(_time_row(args, name, kind, path, steps, warm, batch, xlas))
-            _write_json(args, results)
+            _write_json(args, results[-1])
     return results
 
 
-def _write_json(args, results):
-    """Every row so far to `--json_out` (rewritten after each row, so a run cut short keeps what it measured)."""
+def _write_json(args, row):
+    """Adds `row` to the run's rows and rewrites `--json_out` with all of them (families and configs sections
+    alike), so a run cut short keeps what it measured."""
+    rows = vars(args).setdefault("_json_rows", [])
+    rows.append(row)
     if args.json_out:
         with open(args.json_out, "w") as f:
-            json.dump({"args": {k: v for k, v in vars(args).items() if not k.startswith("_")}, "rows": results}, f,
+            json.dump({"args": {k: v for k, v in vars(args).items() if not k.startswith("_")}, "rows": rows}, f,
                       indent=1, default=str)
 
 
