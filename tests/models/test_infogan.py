@@ -52,23 +52,31 @@ def test_codes_control_the_generator_input_and_are_validated():
 
 
 def test_information_loss_makes_q_recover_the_categorical_code():
+    """Q's accuracy on G's categorical code goes from chance (1/3) to well above it. One short GAN run can end
+    with two categories drawn alike (about 1 model seed in 10 here ends at 0.6-0.7, and other CPUs' rounding
+    moves which), so three model seeds are trained and every one must beat chance clearly, their mean reach 0.75."""
     import keras
 
     from tfgan_zoo.training import build_and_compile
 
-    cfg = tfgan_zoo.load_config(
-        "zoo_configs/infogan/infogan_tiny.yaml",
-        ["train.batch_size=32", "model.params.fc_units=32", "model.params.q_units=16", "model.params.filters=[8, 16]"],
-    )
-    keras.utils.set_random_seed(0)
-    m = build_and_compile(cfg)
-    images, codes = m.sample_with_codes(300, seed=1)
-    before = (m.infer_codes(images)["categorical"][:, 0] == codes["categorical"][:, 0]).mean()
-    history = m.fit(fixed_dataset(m, cfg), steps_per_epoch=80, epochs=1, verbose=0).history
-    images, codes = m.sample_with_codes(300, seed=1)
-    after = (m.infer_codes(images)["categorical"][:, 0] == codes["categorical"][:, 0]).mean()
-    assert after > 0.75 and after > before + 0.3, (before, after)  # chance: 1/3
-    assert 0.0 < history["categorical_mi"][-1] <= np.log(3)  # a positive bound, at most H(c) = log 3 nats
+    results = []
+    for seed in (0, 1, 2):
+        cfg = tfgan_zoo.load_config(
+            "zoo_configs/infogan/infogan_tiny.yaml",
+            ["train.batch_size=32", "model.params.fc_units=32", "model.params.q_units=16",
+             "model.params.filters=[8, 16]", f"model.params.seed={seed}"],
+        )
+        keras.utils.set_random_seed(seed)
+        m = build_and_compile(cfg)
+        images, codes = m.sample_with_codes(300, seed=1)
+        before = (m.infer_codes(images)["categorical"][:, 0] == codes["categorical"][:, 0]).mean()
+        history = m.fit(fixed_dataset(m, cfg), steps_per_epoch=80, epochs=1, verbose=0).history
+        images, codes = m.sample_with_codes(300, seed=1)
+        after = (m.infer_codes(images)["categorical"][:, 0] == codes["categorical"][:, 0]).mean()
+        results.append((before, after))
+        assert before < 0.45 and after > 0.5, results  # chance: 1/3
+        assert 0.0 < history["categorical_mi"][-1] <= np.log(3)  # a positive bound, at most H(c) = log 3 nats
+    assert np.mean([a for _, a in results]) > 0.75, results
 
 
 def test_learned_sigma_and_code_free_heads():
