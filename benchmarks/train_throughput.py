@@ -111,7 +111,10 @@ def synthetic_dataset(model, data_config, batch, examples=None, seed=0):
     shape = (n, size, size, data_config.channels)
     images = rng.uniform(-1, 1, shape).astype("float32")
     if model.task == "conditional":
-        labels = rng.integers(0, model.num_classes, n).astype("int32")
+        if getattr(model, "attribute_mode", "class") == "binary":  # IcGAN on CelebA: {0, 1} attribute vectors
+            labels = rng.integers(0, 2, (n, model.num_classes)).astype("float32")
+        else:
+            labels = rng.integers(0, model.num_classes, n).astype("int32")
         ds = tf.data.Dataset.from_tensor_slices((images, labels))
     elif model.task in ("image_to_image", "super_resolution"):
         in_ch = getattr(model, "in_channels", data_config.channels)

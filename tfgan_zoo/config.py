@@ -76,6 +76,9 @@ class DataConfig:
     shuffle_buffer: int = 2048
     cache: bool = True
     max_examples: int = 0
+    #: TFDS only: names of boolean features under the dataset's `attributes` dict (CelebA's 40) to use as the
+    #: labels, as a float {0, 1} vector [B, len(attributes)] in this order (IcGAN's binary attribute mode).
+    attributes: list = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -172,6 +175,11 @@ def _validate(config: ExperimentConfig) -> None:
             raise ConfigError(f"train.{key} must be positive, got {getattr(t, key)}.")
     if t.checkpoint_every < 0:
         raise ConfigError("train.checkpoint_every must be >= 0 (0 = at every epoch end).")
+    if config.data.attributes and config.data.source != "tfds":
+        raise ConfigError(
+            f"data.attributes is read from a TFDS dataset's 'attributes' feature (e.g. celeb_a); "
+            f"data.source is {config.data.source!r}. Remove data.attributes or use data.source: tfds."
+        )
     unknown_players = set(t.optimizers) - set(getattr(cls, "player_names", ()))
     if unknown_players:
         raise ConfigError(

@@ -139,6 +139,39 @@ def test_binary_attributes_mode_trains_and_edits():
     assert m.edit(x, 1 - attrs).shape == x.shape
     with pytest.raises(ValueError, match=r"\[N, 3\]"):
         m.edit(x, np.zeros(8, np.int32))
+    with pytest.raises(ValueError, match=r"shape \[B, 3\].*data.attributes"):  # int class ids in binary mode
+        m.fit(tf.data.Dataset.from_tensor_slices((x, np.zeros(8, np.int32))).batch(4), epochs=1, verbose=0)
+
+
+def test_celeba_config_reads_the_papers_18_attributes_from_tfds_offline():
+    """The published CelebA config trains on TFDS celeb_a's `attributes` (mocked: no network), as [B, 18] floats
+    in the config's order; a wrong attribute name or a non-TFDS source is a clear error."""
+    import tensorflow_datasets as tfds
+
+    from tfgan_zoo.data import build_dataset
+
+    cfg = tfgan_zoo.load_config("zoo_configs/icgan/icgan_celeba_64.yaml",
+                                ["train.batch_size=2", "model.params.g_base_filters=4", "model.params.d_base_filters=4",
+                                 "model.params.encoder_filters=4", "model.params.encoder_units=8"])
+    assert len(cfg.data.attributes) == 18 == cfg.model.params["num_classes"]
+    cfg.data.shuffle_buffer = 0  # the first batch's first element is the dataset's first example
+    with tfds.testing.mock_data(num_examples=4):
+        ds, _ = build_dataset(cfg.data, "conditional", 2, repeat=False)
+        images, attrs = next(iter(ds))
+        raw = next(iter(tfds.load("celeb_a", split="train", shuffle_files=False)))
+        keras.utils.set_random_seed(0)
+        m = build_and_compile(cfg)
+        logs = m.fit(build_dataset(cfg.data, "conditional", 2)[0], steps_per_epoch=1, epochs=1, verbose=0).history
+        bad = cfg.data.__class__(**{**cfg.data.__dict__, "attributes": ["Bald", "Pointy_Ears"]})
+        with pytest.raises(ValueError, match="Pointy_Ears.*Wearing_Hat"):
+            build_dataset(bad, "conditional", 2)
+    assert images.shape == (2, 64, 64, 3) and attrs.shape == (2, 18) and attrs.dtype == tf.float32
+    assert set(np.unique(attrs.numpy())) <= {0.0, 1.0}
+    expected = [float(raw["attributes"][a]) for a in cfg.data.attributes]
+    np.testing.assert_array_equal(attrs.numpy()[0], expected)
+    assert all(np.isfinite(v).all() for v in logs.values())
+    with pytest.raises(tfgan_zoo.ConfigError, match="data.attributes"):
+        tfgan_zoo.load_config("zoo_configs/icgan/icgan_celeba_64.yaml", ["data.source=digits"])
 
 
 def test_bad_arguments():

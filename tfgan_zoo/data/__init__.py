@@ -64,7 +64,8 @@ def build_dataset(data_config, task, batch_size, seed=0, repeat=True):
             raise ValueError("data.source 'tfds' needs data.name (e.g. mnist, cifar10, celeb_a).")
         if paired_task:
             raise ValueError("TFDS paired datasets are not wired yet; use data.source 'paired_folder'.")
-        ds = tfds_dataset(c.name, c.split, c.image_size, c.channels, with_labels=(task == "conditional"))
+        ds = tfds_dataset(c.name, c.split, c.image_size, c.channels, with_labels=(task == "conditional"),
+                          attributes=c.attributes)
         n = None
         if c.max_examples:
             ds = ds.take(c.max_examples)

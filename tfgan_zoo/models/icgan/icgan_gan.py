@@ -186,6 +186,13 @@ class ICGAN(ConditionalGAN):
             images, labels = data[0], data[1]
         else:
             raise ValueError("IcGAN with binary attributes trains on (images, attributes [B, ny]) batches.")
+        shape = labels.shape
+        if shape.rank is not None and (shape.rank != 2 or shape[-1] not in (None, self.num_classes)):
+            raise ValueError(
+                f"IcGAN with attribute_mode='binary' trains on attribute vectors of shape [B, {self.num_classes}] "
+                f"(0/1 floats); the batch's labels have shape {shape}. With TFDS CelebA set data.attributes to the "
+                f"{self.num_classes} attribute names; for int class ids use attribute_mode='class'."
+            )
         return tf.cast(images, self.compute_dtype), tf.cast(labels, tf.float32)
 
     def _ey_loss(self, labels, logits):
