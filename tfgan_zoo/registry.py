@@ -1,4 +1,4 @@
-"""The model registry: every GAN in the zoo is registered here by name and task."""
+"""The model registry: every GAN in the zoo is registered here by name; its task is read from the class."""
 
 from __future__ import annotations
 
@@ -6,23 +6,26 @@ from typing import Callable
 
 import keras
 
-TASKS = ("unconditional", "conditional", "image_to_image", "super_resolution", "unpaired_translation")
+from tfgan_zoo import tasks
 
 _MODELS: dict[str, type] = {}
-_TASK_OF: dict[str, str] = {}
 
 
-def register_model(name: str, task: str) -> Callable[[type], type]:
+def register_model(name: str) -> Callable[[type], type]:
     """Class decorator registering a GAN under `name` and with Keras serialization.
+
+    The task is the class's `TASK` (set by its task base), so a registration cannot disagree with the model.
 
     Args:
         name: snake_case registry name (`dcgan`, `wgan_gp`, ...). Duplicate names raise.
-        task: one of `TASKS`.
     """
-    if task not in TASKS:
-        raise ValueError(f"Unknown task {task!r} for model {name!r}; expected one of {TASKS}.")
 
     def decorator(cls: type) -> type:
+        if not isinstance(getattr(cls, "TASK", None), tasks.Task):
+            raise TypeError(
+                f"{cls.__name__} has no task: subclass a task base (UnconditionalGAN, ConditionalGAN, "
+                "ImageToImageGAN, ...) or set TASK to a tfgan_zoo.tasks.Task."
+            )
         if name in _MODELS and _MODELS[name] is not cls:
             raise ValueError(
                 f"A model named {name!r} is already registered ({_MODELS[name].__module__}."
@@ -30,9 +33,7 @@ def register_model(name: str, task: str) -> Callable[[type], type]:
             )
         cls = keras.saving.register_keras_serializable(package="tfgan_zoo", name=cls.__name__)(cls)
         cls.registry_name = name
-        cls.task = task
         _MODELS[name] = cls
-        _TASK_OF[name] = task
         return cls
 
     return decorator
@@ -50,16 +51,16 @@ def get_model_class(name: str) -> type:
 
 
 def list_models(task: str | None = None) -> list[str]:
-    """Names of the registered models, sorted, optionally only those of one task."""
+    """Names of the registered models, sorted, optionally only those whose task serves `task` (a task name)."""
     _ensure_models_imported()
-    if task is not None and task not in TASKS:
-        raise ValueError(f"Unknown task {task!r}; expected one of {TASKS}.")
-    return sorted(n for n in _MODELS if task is None or _TASK_OF[n] == task)
+    if task is not None:
+        tasks.get_task(task)  # unknown names raise
+    return sorted(n for n, cls in _MODELS.items() if task is None or cls.TASK.accepts(task))
 
 
-def task_of(name: str) -> str:
-    get_model_class(name)
-    return _TASK_OF[name]
+def task_of(name: str) -> tasks.Task:
+    """The declared task of a registered model."""
+    return get_model_class(name).TASK
 
 
 def _ensure_models_imported() -> None:

@@ -2,7 +2,9 @@
 
 import os
 
+import numpy as np
 import pytest
+import tensorflow as tf
 
 import tfgan_zoo
 from tfgan_zoo.config import ConfigError, apply_overrides, config_from_dict, parse_override
@@ -92,4 +94,34 @@ def test_registry_rejects_duplicates():
     from tfgan_zoo.registry import register_model
 
     with pytest.raises(ValueError, match="already registered"):
-        register_model("dcgan", task="unconditional")(type("Other", (tfgan_zoo.get_model_class("dcgan"),), {}))
+        register_model("dcgan")(type("Other", (tfgan_zoo.get_model_class("dcgan"),), {}))
+
+
+def test_registry_reads_the_task_from_the_class():
+    from tfgan_zoo import tasks
+    from tfgan_zoo.registry import register_model, task_of
+
+    with pytest.raises(TypeError, match="has no task"):
+        register_model("taskless")(type("Taskless", (), {}))
+    assert task_of("pix2pix") is tasks.IMAGE_TO_IMAGE
+    # a model whose labels are optional is listed under both concrete tasks, and its instances resolve
+    assert "sngan" in tfgan_zoo.list_models("conditional") and "sngan" in tfgan_zoo.list_models("unconditional")
+    assert "dcgan" not in tfgan_zoo.list_models("conditional")
+    tiny = dict(latent_dim=8, image_size=16, channels=1, g_base_channels=8, g_channel_mults=[1, 1, 1],
+                d_base_channels=8, d_channel_mults=[1, 1, 1], d_downsample=[1, 1, 0])
+    assert tfgan_zoo.build_model("sngan", num_classes=0, **tiny).task is tasks.UNCONDITIONAL
+    assert tfgan_zoo.build_model("sngan", num_classes=3, **tiny).task is tasks.CLASS_CONDITIONAL
+
+
+def test_task_validates_batches_with_a_clear_error():
+    from tfgan_zoo import tasks
+
+    model = tfgan_zoo.build_model("cgan", image_size=28, channels=1)
+    with pytest.raises(ValueError, match=r"\(images, labels\).*labelled source"):
+        tasks.CLASS_CONDITIONAL.split_batch(model, np.zeros((2, 28, 28, 1), np.float32))
+    with pytest.raises(ValueError, match=r"\[B, H, W, C\]"):
+        tasks.UNCONDITIONAL.split_batch(model, np.zeros((2, 28, 28), np.float32))
+    batch = tasks.CLASS_CONDITIONAL.split_batch(model, (np.zeros((2, 28, 28, 1)), np.array([[1], [2]])))
+    assert batch["labels"].dtype == tf.int32 and batch["labels"].shape == (2,)
+    with pytest.raises(ValueError, match="Unknown task"):
+        tasks.get_task("video")

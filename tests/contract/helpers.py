@@ -10,7 +10,7 @@ from tests.conftest import load_tiny
 
 
 def batch_size_for(model, config):
-    return config.train.batch_size * getattr(model, "n_critic", 1)
+    return config.train.batch_size * model.n_critic
 
 
 def fixed_dataset(model, config, steps=2):
@@ -34,12 +34,8 @@ def build_tiny(name, strategy=None, seed=0, jit_compile=False, optimizer=None):
 
 
 def inference_inputs(model, n=3):
-    if model.task == "image_to_image":
-        return np.random.default_rng(0).uniform(-1, 1, (n, model.image_size, model.image_size, model.in_channels)).astype("float32")
-    z = model.latents_for(n, seed=3)
-    if model.task == "conditional":
-        return (z, np.arange(n, dtype=np.int32) % model.num_classes)
-    return z
+    """`model(...)` inputs for `n` examples, as the model's task gives them."""
+    return model.task.call_inputs(model, model.task.example_inputs(model, n, seed=3))
 
 
 def outputs(model, inputs):

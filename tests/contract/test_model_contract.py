@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 import tfgan_zoo
+from tfgan_zoo import tasks
 from tfgan_zoo.training.distribute import mirrored_strategy
 from tests.contract.helpers import (
     all_names,
@@ -21,24 +22,18 @@ from tests.contract.helpers import (
 NAMES = all_names()
 
 
-def _exempt(name, check):
-    reason = tfgan_zoo.get_model_class(name).contract_exemptions.get(check)
-    assert reason is None or len(reason) > 20, "an exemption must say why"
-    return reason
-
-
 @pytest.mark.parametrize("name", NAMES)
 def test_build_output_shape_and_range(name):
     model, config = build_tiny(name)
     x = inference_inputs(model, 3)
     y = outputs(model, x)
-    if model.task == "image_to_image":
-        assert y.shape == (3, model.image_size, model.image_size, model.out_channels)
-    else:
-        assert y.shape == (3, model.image_size, model.image_size, model.channels)
+    channels = getattr(model, "out_channels", None) or model.channels
+    assert y.shape == (3, model.image_size, model.image_size, channels)
     assert np.isfinite(y).all()
     assert y.min() >= -1.0 and y.max() <= 1.0
-    assert model.task in ("unconditional", "conditional", "image_to_image")
+    # the instance's task is the class's declared task (resolved), and it is a concrete one
+    assert model.task is tfgan_zoo.get_model_class(name).TASK.resolve(model)
+    assert model.task.batch_keys and model.task is tasks.get_task(model.task.name)
     assert model.registry_name == name
 
 
@@ -151,7 +146,7 @@ def test_xla_fit(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_generate_is_deterministic_with_seed(name):
     model, _ = build_tiny(name)
-    if model.task == "image_to_image":
+    if model.task.image_input:
         x = inference_inputs(model, 2)
         np.testing.assert_array_equal(model.translate(x), model.translate(x))
         return

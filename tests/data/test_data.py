@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from tfgan_zoo.config import DataConfig
 from tfgan_zoo.data import build_dataset, bundled
+from tfgan_zoo.tasks import get_task
 from tfgan_zoo.utils.images import make_grid, save_png
 
 
@@ -106,7 +107,7 @@ def test_tfds_by_name_offline_with_mock_data(name, channels, task):
     with tfds.testing.mock_data(num_examples=8):
         ds, _ = build_dataset(DataConfig(source="tfds", name=name, image_size=16, channels=channels), task, 4)
         batch = next(iter(ds))
-    images = batch[0] if task == "conditional" else batch
+    images = batch[0] if get_task(task).labels else batch
     assert images.shape == (4, 16, 16, channels)
     assert -1.0 <= float(tf.reduce_min(images)) and float(tf.reduce_max(images)) <= 1.0
 

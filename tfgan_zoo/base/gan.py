@@ -3,34 +3,74 @@
 from __future__ import annotations
 
 import inspect
+from typing import Callable, NamedTuple
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from tfgan_zoo.layers.random import consistent_random, latents_from_seed, replica_info, sample_latents
+from tfgan_zoo.losses.reduction import reduce_global_batch
+
+
+class LazyRegularizer(NamedTuple):
+    """A per-example regularizer that runs every `interval` updates of `player` (StyleGAN2's lazy
+    regularization): `fn(batch, **tensors)` → per-example values, added as `weight * interval * mean`."""
+
+    player: str
+    name: str
+    interval: int
+    weight: float
+    fn: Callable
+    enabled: bool | None = None
+
+
+def critic_chunks(batch, n_critic):
+    """Splits a batch (a tensor or a dict of tensors) into `n_critic` interleaved slices (example i goes to
+    slice i mod n)."""
+    if n_critic == 1:
+        return [batch]
+    if isinstance(batch, dict):
+        return [{k: v[i::n_critic] for k, v in batch.items()} for i in range(n_critic)]
+    return [batch[k::n_critic] for k in range(n_critic)]
 
 
 class BaseGAN(keras.Model):
     """Base class of every zoo GAN. Subclass a task base (`UnconditionalGAN`, ...), not this.
 
     A subclass:
+      * declares its task (`TASK`, set by the task base) and registers with `@register_model(name)`;
       * calls `super().__init__(seed=seed, **kwargs)`, stores each constructor argument under its own name,
-        builds its networks as attributes and ends `__init__` with `self._finish_init()`;
-      * lists its players in `player_names` (first = the generator side; its optimizer is `self.optimizer`) and
-        maps each to its sub-models in `player_models()`;
-      * gives the paper's optimizers in `default_optimizers()`;
-      * implements `train_step` with `update_player`, `track` and `logs`.
+        builds its networks as attributes (`generator`, `discriminator`, optionally `generator_ema`) and ends
+        `__init__` with `self._finish_init()`;
+      * supplies the objective as hooks of the one adversarial step (`train_step` below): `discriminator_loss`,
+        `generator_loss` (per-example), and where the paper has them `discriminator_penalty`, `generator_penalty`,
+        `weight_penalty`, `lazy_regularizers` and `after_step`;
+      * gets its optimizers from `default_optimizer` and the constructor settings in `optimizer_params`, or
+        overrides `default_optimizers()` where the paper's schedule needs more.
 
-    `get_config` is derived from the `__init__` signature, so every argument round-trips.
+    A family overrides `train_step` itself only where its paper's algorithm differs in structure, and says why in
+    the method's first line. `get_config` is derived from the `__init__` signature, so every argument round-trips.
     """
 
     registry_name = ""
-    task = ""
+    #: the model class's task (a `tfgan_zoo.tasks.Task`); task bases set it, the registry reads it.
+    TASK = None
     player_names: tuple = ("generator", "discriminator")
     loss_names: tuple = ("d_loss", "g_loss")
-    #: the model declares why a contract check does not apply to it: {check_name: reason}.
-    contract_exemptions: dict = {}
+    #: critic updates per generator update; each consumes its own slice of the batch (see `critic_chunks`).
+    n_critic = 1
+    #: True: the generator update reuses the fake batch (and the recorded forward pass) of the discriminator
+    #: update, sent through the *updated* discriminator, as pytorch/examples' and dcgan.torch's DCGAN do: one G
+    #: forward per step instead of two. False: the G update draws new inputs (Goodfellow et al.'s Algorithm 1).
+    #: Only with `n_critic == 1`.
+    reuse_fake_for_generator_step = False
+    #: the paper's optimizer for every player ('adam', 'sgd' or 'rmsprop'), built by `default_optimizers`.
+    default_optimizer = "adam"
+    #: constructor arguments that set the default optimizers; `train.optimizers` in a config replaces them, and a
+    #: config that sets both is refused (one place for each setting).
+    optimizer_params: tuple = ("learning_rate", "g_learning_rate", "d_learning_rate", "beta_1", "beta_2", "epsilon",
+                               "momentum", "lr_decay")
     #: TFLite bounds where the architecture loses more than the zoo's defaults under quantization, with the measured
     #: figures and the reason: {mode: {"max_abs_error": float, "min_psnr_db": float, "why": str}}. The export tests
     #: check these instead of the defaults; the bounds also tell users what to expect.
@@ -52,9 +92,15 @@ class BaseGAN(keras.Model):
         self.built = True
 
     # ----------------------------------------------------------------------------------------- players
+    @property
+    def task(self):
+        """This instance's `Task` (the class's `TASK`, resolved for tasks whose labels are optional)."""
+        return type(self).TASK.resolve(self)
+
     def player_models(self) -> dict:
-        """{player_name: [sub-models whose trainable variables that player's optimizer updates]}."""
-        raise NotImplementedError
+        """{player_name: [sub-models whose trainable variables that player's optimizer updates]}. The default maps
+        each player name to the attribute of the same name (`generator`, `discriminator`, ...)."""
+        return {name: [getattr(self, name)] for name in self.player_names}
 
     def player_variables(self, player):
         variables = []
@@ -63,8 +109,25 @@ class BaseGAN(keras.Model):
         return variables
 
     def default_optimizers(self) -> dict:
-        """{player_name: keras optimizer} with the paper's settings."""
-        raise NotImplementedError
+        """{player_name: keras optimizer} with the paper's settings: `default_optimizer` built from the
+        constructor's learning rate (`g_learning_rate`/`d_learning_rate` where the players differ) and the
+        `beta_1`, `beta_2`, `epsilon`, `momentum` the model has."""
+        return {name: self.make_optimizer(name) for name in self.player_names}
+
+    def make_optimizer(self, player, learning_rate=None):
+        kinds = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}
+        if self.default_optimizer not in kinds:
+            raise ValueError(f"default_optimizer must be one of {sorted(kinds)}, got {self.default_optimizer!r}.")
+        cls = kinds[self.default_optimizer]
+        if learning_rate is None:
+            learning_rate = getattr(self, f"{player[0]}_learning_rate", None) if player in ("generator",
+                                                                                            "discriminator") else None
+            if learning_rate is None:
+                learning_rate = self.learning_rate
+        accepted = inspect.signature(cls.__init__).parameters
+        kwargs = {k: getattr(self, k) for k in ("beta_1", "beta_2", "epsilon", "momentum")
+                  if k in accepted and getattr(self, k, None) is not None}
+        return cls(learning_rate, **kwargs)
 
     @property
     def g_optimizer(self):
@@ -165,6 +228,174 @@ class BaseGAN(keras.Model):
         optimizers = {k: keras.optimizers.deserialize(v) for k, v in config["optimizers"].items()}
         self.compile(optimizers=optimizers, jit_compile=config.get("jit_compile", False))
 
+    # ----------------------------------------------------------------------------------------- the adversarial step
+    def train_step(self, data):
+        """The one adversarial step: `n_critic` discriminator updates, each on its own slice of the batch, then
+        one generator update, then `after_step` (EMA, running averages).
+
+        With `n_critic > 1` a `fit` batch holds `n_critic` minibatches (the trainer multiplies the batch size);
+        critic step k uses examples k, k+n, k+2n, ... so the split is the same on one device and on N replicas.
+        The objective comes from the hooks; lazy regularizers run every `interval` updates of their player.
+        """
+        batch = self.task.split_batch(self, data)
+        if self.reuse_fake_for_generator_step and self.n_critic == 1:
+            return self._train_step_reusing_fake(batch)
+        d_logs = {}
+        for chunk in critic_chunks(batch, self.n_critic):
+            fake = tf.stop_gradient(self.generate_fake(chunk))
+            _, d_logs = self.update_player("discriminator", lambda chunk=chunk, fake=fake:
+                                           self.discriminator_objective(chunk, fake))
+        inputs = self.task.generator_inputs(self, chunk)
+        _, g_logs = self.update_player("generator", lambda: self.generator_objective(chunk, inputs))
+        self.after_step(chunk)
+        self.track_logs({**d_logs, **g_logs})
+        return self.logs()
+
+    def _train_step_reusing_fake(self, batch):
+        """One G forward per step: D update on (real, G(z)); G update from the same G(z) through the updated D.
+
+        The G gradient is the chain rule in two recorded pieces: dL_G/dfake through the updated D, then that
+        vector pulled back through the tape of the G forward (`output_gradients`). Same gradients as a second
+        forward of G on the same z, with half the G forward work and one BN-statistics update per step.
+        """
+        inputs = self.task.generator_inputs(self, batch)
+        g_vars = self.player_variables("generator")
+        g_opt = self.player_optimizers["generator"]
+        if self._inner_jit:
+            # Multi-replica XLA compiles each player's computation separately (see `update_player`), so a tape
+            # cannot span both updates: recompute G on the same inputs (same fake batch, same gradients).
+            fake = tf.stop_gradient(self.generator(inputs, training=True))
+            _, d_logs = self.update_player("discriminator", lambda: self.discriminator_objective(batch, fake))
+            _, g_logs = self.update_player("generator", lambda: self.generator_objective(batch, inputs))
+        else:
+            with tf.GradientTape() as g_tape:
+                fake = self.generator(inputs, training=True)
+            fake_in = tf.stop_gradient(fake)
+            _, d_logs = self.update_player("discriminator", lambda: self.discriminator_objective(batch, fake_in))
+            with tf.GradientTape() as x_tape:
+                x_tape.watch(fake_in)
+                g_loss, g_logs = self.generator_objective(batch, None, fake=fake_in)
+                scaled = g_opt.scale_loss(g_loss)
+            d_fake = tf.cast(x_tape.gradient(scaled, fake_in), fake.dtype)
+            grads = g_tape.gradient(fake, g_vars, output_gradients=d_fake)
+            g_opt.apply_gradients(zip(grads, g_vars))
+        self.after_step(batch)
+        self.track_logs({**d_logs, **g_logs})
+        return self.logs()
+
+    def images_from_batch(self, data):
+        """The real images of a dataset element (for families with their own `train_step`)."""
+        return self.task.real_images(self.task.split_batch(self, data))
+
+    def generate_fake(self, batch):
+        """G's training-mode output for a batch (fresh latents where the task draws them)."""
+        return self.generator(self.task.generator_inputs(self, batch), training=True)
+
+    def discriminate(self, images, batch):
+        """D's training-mode output for real or fake `images` of a batch (with the batch's conditioning)."""
+        return self.discriminator(self.task.discriminator_inputs(self, images, batch), training=True)
+
+    def discriminator_objective(self, batch, fake):
+        """`(loss, logs)` of one discriminator update: the adversarial loss plus penalties, lazy regularizers
+        and weight penalties, reduced with the global batch size."""
+        real = self.task.real_images(batch)
+        per_example = self.discriminator_loss(self.discriminate(real, batch), self.discriminate(fake, batch))
+        logs = {}
+        penalty = self.discriminator_penalty(real, fake, batch)
+        if penalty is not None:
+            weighted, parts = penalty
+            logs["d_adversarial"] = reduce_global_batch(per_example)
+            per_example = per_example + weighted
+            logs.update({k: reduce_global_batch(v) for k, v in parts.items()})
+        loss = reduce_global_batch(per_example)
+        logs["d_loss"] = loss
+        loss = self._add_extra_terms("discriminator", loss, logs, batch, real=real, fake=fake)
+        return loss, logs
+
+    def generator_objective(self, batch, inputs, fake=None):
+        """`(loss, logs)` of the generator update: the adversarial loss on G(inputs) plus `generator_penalty`
+        (per-example, e.g. a reconstruction term), lazy regularizers and weight penalties. `fake` given: use it
+        instead of running G (the reused-fake step)."""
+        if fake is None:
+            fake = self.generator(inputs, training=True)
+        adversarial = self.generator_loss(self.discriminate(fake, batch))
+        logs = {}
+        per_example = adversarial
+        penalty = self.generator_penalty(fake, batch)
+        if penalty is not None:
+            weighted, parts = penalty
+            logs["g_adversarial"] = reduce_global_batch(adversarial)
+            per_example = per_example + weighted
+            logs.update({k: reduce_global_batch(v) for k, v in parts.items()})
+        loss = reduce_global_batch(per_example)
+        logs["g_loss"] = loss
+        loss = self._add_extra_terms("generator", loss, logs, batch, fake=fake)
+        return loss, logs
+
+    def _add_extra_terms(self, player, loss, logs, batch, **tensors):
+        for reg in self.lazy_regularizers():
+            if reg.player != player:
+                continue
+            due = tf.equal(self.player_optimizers[player].iterations % reg.interval, 0)
+            if reg.enabled is not None:
+                due = tf.logical_and(bool(reg.enabled), due)
+            size = tf.shape(self.task.real_images(batch))[0]
+            value = tf.cond(due, lambda reg=reg: tf.cast(reg.fn(batch, **tensors), tf.float32),
+                            lambda: tf.zeros([size], tf.float32))
+            reduced = reduce_global_batch(value)
+            loss = loss + tf.cast(reduced * (reg.weight * reg.interval), loss.dtype)
+            logs[reg.name] = reduced
+            logs[f"_due_{reg.name}"] = tf.cast(due, tf.float32)
+        penalty = self.weight_penalty(player)
+        if penalty is not None:
+            n, _ = replica_info()
+            # A weight penalty: each replica adds 1/N of it so the summed gradients count it once.
+            value, name = penalty
+            loss = loss + tf.cast(value / n, loss.dtype)
+            logs[name] = value / n
+        return loss
+
+    # Objective hooks (families override what their paper uses).
+    def discriminator_loss(self, real_outputs, fake_outputs):
+        """Per-example adversarial loss of the discriminator."""
+        raise NotImplementedError(f"{type(self).__name__} must define discriminator_loss or its own train_step.")
+
+    def generator_loss(self, fake_outputs):
+        """Per-example adversarial loss of the generator."""
+        raise NotImplementedError(f"{type(self).__name__} must define generator_loss or its own train_step.")
+
+    def discriminator_penalty(self, real, fake, batch):
+        """`(weighted per-example penalty, {log_name: per-example value})` added to the D loss, or None."""
+        return None
+
+    def generator_penalty(self, fake, batch):
+        """`(weighted per-example term, {log_name: per-example value})` added to the G loss, or None."""
+        return None
+
+    def weight_penalty(self, player):
+        """`(scalar, log_name)`: a penalty on `player`'s weights (not per example), or None."""
+        return None
+
+    def lazy_regularizers(self) -> list:
+        """`LazyRegularizer`s: per-example terms that run every `interval` updates of their player, weighted by
+        `weight * interval` (StyleGAN2's lazy R1 and path-length regularization)."""
+        return []
+
+    def after_step(self, batch):
+        """Runs after the generator update: the EMA generator by default."""
+        ema = getattr(self, "generator_ema", None)
+        if ema is not None:
+            self.update_ema(ema, self.generator, self.ema_decay)
+
+    def track_logs(self, logs):
+        """Tracks the step's logs whose names are loss trackers; a lazy regularizer's log is averaged over the
+        steps it ran."""
+        n, _ = replica_info()
+        for name, value in logs.items():
+            if name in self.loss_trackers:
+                due = logs.get(f"_due_{name}")
+                self.loss_trackers[name].update_state(tf.cast(value, tf.float32) * n, sample_weight=due)
+
     # ----------------------------------------------------------------------------------------- training helpers
     def update_player(self, player, loss_fn):
         """Computes `loss_fn()` under a tape and applies its gradients to `player`'s variables.
@@ -264,16 +495,31 @@ class BaseGAN(keras.Model):
             config[pname] = value
         return config
 
+    #: constructor arguments renamed since configs were written: {old name: new name}; `from_config` maps them.
+    renamed_params = {"loss": "adversarial_loss"}
+
     @classmethod
     def from_config(cls, config):
         config = dict(config)
         config.pop("dtype", None)
+        params = inspect.signature(cls.__init__).parameters
+        for old, new in cls.renamed_params.items():
+            if old in config and old not in params and new in params:
+                config[new] = config.pop(old)
         return cls(**config)
 
     # ----------------------------------------------------------------------------------------- serving
+    @property
+    def inference_generator(self):
+        """The generator inference and export use: the EMA generator where the model keeps one."""
+        return getattr(self, "generator_ema", None) or self.generator
+
+    def call(self, inputs, training=False):
+        return self.inference_generator(inputs, training=training)
+
     def serving_signatures(self) -> dict:
-        """{endpoint_name: (fn, [tf.TensorSpec, ...])}: what export writes. Task bases give the defaults."""
-        raise NotImplementedError
+        """{endpoint_name: (fn, [tf.TensorSpec, ...])}: what export writes; the task gives the defaults."""
+        return self.task.serving_signatures(self)
 
     def summary_of_parameters(self) -> dict:
         """Trainable parameter counts per sub-model."""

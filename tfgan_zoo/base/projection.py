@@ -2,9 +2,9 @@
 generator with a start step, BigGAN's orthogonal regularization, the truncation trick and standing statistics.
 
 `num_classes > 0`: a class-conditional GAN (conditional BN in G, projection D), trained on `(images, labels)`,
-`call((latents, labels))`. `num_classes == 0`: the unconditional variant of the same architecture; the instance's
-`task` is then 'unconditional' and every entry point (train step, `call`, `generate`, serving) follows the
-unconditional task base.
+`call((latents, labels))`. `num_classes == 0`: the unconditional variant of the same architecture. The class
+declares `tasks.OPTIONAL_CLASS_CONDITIONAL`, which resolves per instance, so every entry point (train step, `call`,
+`generate`, serving) follows the instance's concrete task without the model ever switching task.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from tfgan_zoo import tasks
 from tfgan_zoo.base.conditional import ConditionalGAN
-from tfgan_zoo.base.unconditional import UnconditionalGAN, critic_chunks
-from tfgan_zoo.layers.random import replica_info
+from tfgan_zoo.base.unconditional import generate_from_latents
 from tfgan_zoo.layers.standing_stats import accumulate_standing_statistics
 from tfgan_zoo.layers.truncation import truncated_normal_from_seed
 from tfgan_zoo.losses.adversarial import get_adversarial_loss
 from tfgan_zoo.losses.orthogonal import orthogonal_penalty
-from tfgan_zoo.losses.reduction import reduce_global_batch
 
 
 class ProjectionGAN(ConditionalGAN):
@@ -28,16 +27,21 @@ class ProjectionGAN(ConditionalGAN):
     `ema_start`, `ortho_beta` (0 = off), `generator`, `discriminator`, and call `self._setup_projection()`.
     """
 
+    TASK = tasks.OPTIONAL_CLASS_CONDITIONAL
     latent_distribution = "normal"
-    generate_from_latents = UnconditionalGAN.generate_from_latents
+
+    def generate_from_latents(self, latents, batch_size=64):
+        """Unconditional instances: images for given latents (numpy `[N, H, W, C]`)."""
+        if self.conditional:
+            raise ValueError(f"{type(self).__name__} is class-conditional: use generate(..., labels=...).")
+        return generate_from_latents(self, latents, batch_size)
 
     def _setup_projection(self):
         if self.num_classes < 0:
             raise ValueError(f"num_classes must be >= 0 (0 = unconditional), got {self.num_classes}.")
         if self.n_critic < 1:
             raise ValueError(f"n_critic must be >= 1, got {self.n_critic}.")
-        self.task = "conditional" if self.num_classes else "unconditional"
-        self._d_loss_fn, self._g_loss_fn = get_adversarial_loss(self.loss)
+        self._d_loss_fn, self._g_loss_fn = get_adversarial_loss(self.adversarial_loss)
         if self.ema_decay is not None:
             if not 0.0 < self.ema_decay < 1.0:
                 raise ValueError(f"ema_decay must be in (0, 1) or None, got {self.ema_decay}.")
@@ -45,7 +49,7 @@ class ProjectionGAN(ConditionalGAN):
 
     @property
     def conditional(self):
-        return self.num_classes > 0
+        return self.task.labels
 
     def player_variables(self, player):
         """As `BaseGAN`, minus the generator biases whose gradient is exactly zero (a constant that only reaches
@@ -63,60 +67,17 @@ class ProjectionGAN(ConditionalGAN):
     def generator_loss(self, fake_outputs):
         return self._g_loss_fn(fake_outputs)
 
-    def _g(self, z, labels, training):
-        return self.generator([z, labels] if self.conditional else z, training=training)
-
-    def _d(self, x, labels, training):
-        return self.discriminator([x, labels] if self.conditional else x, training=training)
-
     def orthogonal_weights(self):
         """G kernels under BigGAN's orthogonal regularization: every rank ≥ 2 weight except the shared class
         embedding (BigGAN-PyTorch's blacklist)."""
         return [v for v in self.generator.trainable_variables if len(v.shape) >= 2 and "shared_embedding" not in v.path]
 
-    def train_step(self, data):
-        """`n_critic` hinge D steps on interleaved slices of the batch, then one G step (+ orthogonal penalty),
-        then the EMA update. Fakes use the batch's labels."""
-        if self.conditional:
-            images, labels = self.split_batch(data)
-            label_chunks = critic_chunks(labels, self.n_critic)
-        else:
-            images = tf.cast(UnconditionalGAN.images_from_batch(self, data), self.compute_dtype)
-            labels, label_chunks = None, [None] * self.n_critic
-        d_loss = None
-        for chunk, y in zip(critic_chunks(images, self.n_critic), label_chunks):
-            batch = tf.shape(chunk)[0]
-            fake = tf.stop_gradient(self._g(self.sample_latents(batch), y, True))
+    def weight_penalty(self, player):
+        if player != "generator" or not self.ortho_beta:
+            return None
+        return orthogonal_penalty(self.orthogonal_weights(), self.ortho_beta), "ortho_loss"
 
-            def d_loss_fn(chunk=chunk, fake=fake, y=y):
-                per_example = self.discriminator_loss(self._d(chunk, y, True), self._d(fake, y, True))
-                return reduce_global_batch(per_example), {}
-
-            d_loss, _ = self.update_player("discriminator", d_loss_fn)
-        z = self.sample_latents(batch)
-
-        def g_loss_fn():
-            fake = self._g(z, y, True)
-            adversarial = reduce_global_batch(self.generator_loss(self._d(fake, y, True)))
-            extras = {"adversarial": adversarial}
-            loss = adversarial
-            if self.ortho_beta:
-                n, _ = replica_info()
-                # A weight penalty: each replica adds 1/N of it so the summed gradients count it once.
-                ortho = orthogonal_penalty(self.orthogonal_weights(), self.ortho_beta)
-                loss = loss + ortho / n
-                extras["ortho"] = ortho / n
-            return loss, extras
-
-        _, g_extras = self.update_player("generator", g_loss_fn)
-        self.after_generator_update()
-        logs = {"d_loss": d_loss, "g_loss": g_extras["adversarial"]}
-        if "ortho_loss" in self.loss_names:
-            logs["ortho_loss"] = g_extras.get("ortho", tf.constant(0.0))
-        self.track(**logs)
-        return self.logs()
-
-    def after_generator_update(self):
+    def after_step(self, batch):
         ema = getattr(self, "generator_ema", None)
         if ema is None:
             return
@@ -128,7 +89,7 @@ class ProjectionGAN(ConditionalGAN):
     # ------------------------------------------------------------------------------------------ inference
     def call(self, inputs, training=False):
         if self.conditional:
-            return ConditionalGAN.call(self, inputs, training)
+            return super().call(inputs, training)
         return self.inference_generator(inputs, training=training)
 
     def generate(self, num_images, seed=None, labels=None, batch_size=64, truncation=0.0):
@@ -156,13 +117,15 @@ class ProjectionGAN(ConditionalGAN):
                 outs.append(tf.cast(self(inputs, training=False), tf.float32).numpy())
             return np.concatenate(outs, axis=0)
         if self.conditional:
-            return ConditionalGAN.generate(self, num_images, seed=seed, labels=labels, batch_size=batch_size)
-        return UnconditionalGAN.generate(self, num_images, seed=seed, batch_size=batch_size)
+            return super().generate(num_images, seed=seed, labels=labels, batch_size=batch_size)
+        if num_images <= 0:
+            raise ValueError(f"num_images must be positive, got {num_images}.")
+        return self.generate_from_latents(self.latents_for(num_images, seed), batch_size)
 
     def serving_signatures(self):
         g = self.inference_generator
         if not self.conditional:
-            sigs = UnconditionalGAN.serving_signatures(self)
+            sigs = self.task.serving_signatures(self)
 
             def sample_truncated(seed, num_images, truncation):
                 z = truncated_normal_from_seed(seed, num_images, self.latent_dim, truncation)
@@ -174,7 +137,7 @@ class ProjectionGAN(ConditionalGAN):
                  tf.TensorSpec([], tf.float32, name="truncation")],
             )
             return sigs
-        sigs = ConditionalGAN.serving_signatures(self)
+        sigs = self.task.serving_signatures(self)
 
         def sample_truncated(seed, labels, truncation):
             z = truncated_normal_from_seed(seed, tf.shape(labels)[0], self.latent_dim, truncation)
@@ -196,11 +159,6 @@ class ProjectionGAN(ConditionalGAN):
         else:
             out["num_images"] = np.asarray(batch, np.int32)
         return out
-
-    def dummy_inputs(self, batch=2):
-        if self.conditional:
-            return ConditionalGAN.dummy_inputs(self, batch)
-        return tf.zeros((batch, self.latent_dim))
 
     # ------------------------------------------------------------------------------------------ BigGAN sampling
     def standing_statistics(self, num_batches=100, batch_size=64, truncation=0.0, seed=0):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from tfgan_zoo import tasks
 from tfgan_zoo.data import bundled
 from tfgan_zoo.data.folders import folder_dataset, paired_dataset
 from tfgan_zoo.data.tfds_source import tfds_dataset
@@ -24,29 +25,30 @@ def load_arrays(source, image_size, channels, split="train"):
     raise ValueError(f"{source!r} is not a bundled source; bundled: digits, digits_edges, skimage_faces, skimage_images.")
 
 
-def _element_for_task(ds, task, with_labels_available):
-    if task == "unconditional" and with_labels_available:
-        return ds.map(lambda x, y: x)
-    return ds
-
-
 def build_dataset(data_config, task, batch_size, seed=0, repeat=True):
     """Builds the training `tf.data.Dataset` for a task from a `DataConfig`.
 
-    Elements: unconditional → images; conditional → (images, labels); image_to_image → (source, target).
+    Args:
+        task: a `tfgan_zoo.tasks.Task` (usually `model.task`) or its name. Elements hold the task's `batch_keys`:
+            images; (images, labels); (source, target).
+
+    Batches are of exactly `batch_size` (remainder dropped), shuffled, repeated and prefetched.
     Batches are of exactly `batch_size` (remainder dropped), shuffled, repeated and prefetched.
 
     Returns:
         (dataset, num_examples)
     """
     c = data_config
+    task = tasks.get_task(task)
+    if not task.batch_keys:
+        raise ValueError(f"{task!r} depends on the model instance; pass `model.task`.")
     if c.source not in SOURCES:
         raise ValueError(f"Unknown data.source {c.source!r}; expected one of {SOURCES}.")
-    paired_task = task == "image_to_image"
+    paired_task = task.paired
     if c.source in ("digits", "skimage_faces", "skimage_images", "digits_edges"):
         if paired_task != (c.source == "digits_edges"):
             raise ValueError(
-                f"data.source {c.source!r} does not fit a {task} model: image-to-image models need a paired source "
+                f"data.source {c.source!r} does not fit a {task.name} model: image-to-image models need a paired source "
                 "(digits_edges, paired_folder); the others need an unpaired one."
             )
         a, b = load_arrays(c.source, c.image_size, c.channels, c.split)
@@ -55,16 +57,16 @@ def build_dataset(data_config, task, batch_size, seed=0, repeat=True):
         ds = tf.data.Dataset.from_tensor_slices((a, b))
         n = len(a)
         has_labels = c.source == "digits"
-        if task == "conditional" and not has_labels:
+        if task.labels and not has_labels:
             raise ValueError(f"data.source {c.source!r} has no class labels; a conditional model needs them.")
-        if not paired_task:
-            ds = _element_for_task(ds, task, True)
+        if not paired_task and not task.labels:
+            ds = ds.map(lambda x, y: x)
     elif c.source == "tfds":
         if not c.name:
             raise ValueError("data.source 'tfds' needs data.name (e.g. mnist, cifar10, celeb_a).")
         if paired_task:
             raise ValueError("TFDS paired datasets are not wired yet; use data.source 'paired_folder'.")
-        ds = tfds_dataset(c.name, c.split, c.image_size, c.channels, with_labels=(task == "conditional"),
+        ds = tfds_dataset(c.name, c.split, c.image_size, c.channels, with_labels=task.labels,
                           attributes=c.attributes)
         n = None
         if c.max_examples:
@@ -73,9 +75,9 @@ def build_dataset(data_config, task, batch_size, seed=0, repeat=True):
         if paired_task:
             raise ValueError("An image-to-image model needs data.source 'paired_folder'.")
         ds, n, classes = folder_dataset(c.path, c.image_size, c.channels)
-        if task == "conditional" and classes is None:
+        if task.labels and classes is None:
             raise ValueError(f"A conditional model needs class subfolders in {c.path!r}.")
-        if task == "unconditional" and classes is not None:
+        if not task.labels and classes is not None:
             ds = ds.map(lambda x, y: x)
     else:  # paired_folder
         if not paired_task:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from tfgan_zoo.utils.images import make_grid, save_png
@@ -34,15 +33,8 @@ class SampleGrid(keras.callbacks.Callback):
         self.last_path = None
 
     def grid(self):
-        m = self.model
-        if m.task == "image_to_image":
-            src, tgt = self.source_pairs
-            out = m.translate(src)
-            rows = []
-            for s, o, t in zip(src, out, tgt):
-                rows += [s if s.shape[-1] == o.shape[-1] else np.repeat(s[..., :1], o.shape[-1], -1), o, t]
-            return make_grid(np.stack(rows), ncols=6)
-        return make_grid(m.generate(self.num_images, seed=self.seed))
+        images, ncols = self.model.task.sample_grid(self.model, self.num_images, self.seed, self.source_pairs)
+        return make_grid(images, ncols=ncols)
 
     def _emit(self):
         if not self.write:

@@ -8,6 +8,7 @@ import os
 import time
 
 import keras
+from absl import logging
 import tensorflow as tf
 
 from tfgan_zoo.config import ConfigError, ExperimentConfig
@@ -45,6 +46,16 @@ def optimizer_from_config(spec):
         raise ConfigError(f"Bad optimizer spec {name} {spec}: {e}") from None
 
 
+def _warn_if_optimizer_set_twice(config, model, optimizers):
+    """Optimizer settings live in one place: `train.optimizers` replaces the optimizers the model's constructor
+    settings would build, so model params that only feed those optimizers are ignored — say so."""
+    ignored = sorted(set(config.model.params) & set(model.optimizer_params))
+    if optimizers and ignored:
+        logging.warning(
+            "train.optimizers sets the optimizer(s) of %s, so model.params %s (which only configure the default "
+            "optimizers) are ignored for those players. Set the optimizer in one place.", sorted(optimizers), ignored)
+
+
 def build_and_compile(config: ExperimentConfig, strategy=None):
     """Builds and compiles the configured model inside `strategy`'s scope (call under the strategy you train
     with; the default strategy otherwise)."""
@@ -54,6 +65,7 @@ def build_and_compile(config: ExperimentConfig, strategy=None):
     with strategy.scope():
         model = build_model(config)
         optimizers = {k: optimizer_from_config(v) for k, v in config.train.optimizers.items()}
+        _warn_if_optimizer_set_twice(config, model, optimizers)
         model.compile(optimizers=optimizers, jit_compile=config.train.jit_compile)
     return model
 
@@ -117,7 +129,7 @@ def train(config: ExperimentConfig, workdir=None, resume=False, extra_callbacks=
         with open(os.path.join(workdir, "config.json"), "w") as f:
             json.dump(config.to_dict(), f, indent=2)
 
-    batch = t.batch_size * getattr(model, "n_critic", 1)
+    batch = t.batch_size * model.n_critic
     dataset, _ = build_dataset(config.data, model.task, batch, seed=t.seed)
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         options = tf.data.Options()
@@ -128,7 +140,7 @@ def train(config: ExperimentConfig, workdir=None, resume=False, extra_callbacks=
     if t.tensorboard and chief:
         writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
     source_pairs = None
-    if model.task == "image_to_image":
+    if model.task.paired:  # the sample grid translates a fixed set of training pairs
         src, tgt = next(iter(dataset.unbatch().batch(min(8, t.batch_size * 4)).take(1)))
         source_pairs = (src.numpy(), tgt.numpy())
     samples = SampleGrid(

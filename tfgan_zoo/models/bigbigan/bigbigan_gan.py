@@ -4,8 +4,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_zoo import tasks
+from tfgan_zoo.base.gan import critic_chunks
 from tfgan_zoo.base.projection import ProjectionGAN
-from tfgan_zoo.base.unconditional import UnconditionalGAN, critic_chunks
 from tfgan_zoo.layers.random import consistent_random
 from tfgan_zoo.losses.reduction import reduce_global_batch
 from tfgan_zoo.models.bigbigan import bigbigan_networks
@@ -16,7 +17,7 @@ def _hinge(t):
     return tf.nn.relu(1.0 - t)
 
 
-@register_model("bigbigan", task="unconditional")
+@register_model("bigbigan")
 class BigBiGAN(ProjectionGAN):
     """BigBiGAN: an unconditional BigGAN generator G, an encoder E (ResNet), and a discriminator over pairs (x, z) with
     three scores — s_x = F(x) (unary on x), s_z = H(z) (unary on z), s_xz = J(F(x), H(z)) (joint).
@@ -62,7 +63,7 @@ class BigBiGAN(ProjectionGAN):
                  "why": "its BigGAN generator (self-attention, latent-conditioned batch norm) compounds 8-bit errors; full int8 is not usable, use float16 or dynamic-range (measured on the tiny config with randomized weights: max 0.884, 22.3 dB)"},
     }
 
-    player_names = ("generator", "discriminator")
+    TASK = tasks.UNCONDITIONAL  # the encoder pairs images with latents; BigBiGAN has no class-conditional variant
     loss_names = ("d_loss", "g_loss", "d_loss_x", "d_loss_z", "d_loss_xz")
 
     def __init__(
@@ -117,7 +118,7 @@ class BigBiGAN(ProjectionGAN):
         self.d_mlp_units = d_mlp_units
         self.d_mlp_layers = d_mlp_layers
         self.n_critic = n_critic
-        self.loss = "hinge"
+        self.adversarial_loss = "hinge"
         self.g_learning_rate = g_learning_rate
         self.d_learning_rate = d_learning_rate
         self.beta_1 = beta_1
@@ -174,12 +175,6 @@ class BigBiGAN(ProjectionGAN):
     def player_models(self):
         return {"generator": [self.generator, self.encoder], "discriminator": [self.discriminator]}
 
-    def default_optimizers(self):
-        def adam(lr):
-            return keras.optimizers.Adam(lr, beta_1=self.beta_1, beta_2=self.beta_2)
-
-        return {"generator": adam(self.g_learning_rate), "discriminator": adam(self.d_learning_rate)}
-
     # ------------------------------------------------------------------------------------------ training
     def _encode_sample(self, images, training):
         params, _ = self.encoder(images, training=training)
@@ -188,7 +183,7 @@ class BigBiGAN(ProjectionGAN):
         return mean + scale * tf.cast(eps, mean.dtype)  # float16 under mixed precision
 
     def train_step(self, data):
-        images = tf.cast(UnconditionalGAN.images_from_batch(self, data), self.compute_dtype)
+        images = self.images_from_batch(data)
         d_loss = parts = None
         for chunk in critic_chunks(images, self.n_critic):
             batch = tf.shape(chunk)[0]
@@ -215,7 +210,7 @@ class BigBiGAN(ProjectionGAN):
             return reduce_global_batch(per_example), {}
 
         g_loss, _ = self.update_player("generator", g_loss_fn)
-        self.after_generator_update()
+        self.after_step(None)
         self.track(d_loss=d_loss, g_loss=g_loss, d_loss_x=parts["x"], d_loss_z=parts["z"], d_loss_xz=parts["xz"])
         return self.logs()
 

@@ -8,7 +8,7 @@ from tfgan_zoo.models.cgan import cgan_networks
 from tfgan_zoo.registry import register_model
 
 
-@register_model("cgan", task="conditional")
+@register_model("cgan")
 class CGAN(ConditionalGAN):
     """Mirza & Osindero's conditional GAN with the paper's MNIST MLPs.
 
@@ -81,9 +81,6 @@ class CGAN(ConditionalGAN):
             num_classes, image_size, channels, d_x_units, d_y_units, d_joint_units, d_pieces, d_joint_pieces, dropout
         )
         self._finish_init()
-
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
 
     def default_optimizers(self):
         def make():

@@ -8,7 +8,7 @@ from tfgan_zoo.models.dcgan import dcgan_networks
 from tfgan_zoo.registry import register_model
 
 
-@register_model("dcgan", task="unconditional")
+@register_model("dcgan")
 class DCGAN(UnconditionalGAN):
     """DCGAN: all-convolutional G/D, batch norm, ReLU/LeakyReLU(0.2), tanh output, Adam(2e-4, β1 0.5).
 
@@ -77,15 +77,6 @@ class DCGAN(UnconditionalGAN):
                 raise ValueError(f"ema_decay must be in (0, 1) or None, got {ema_decay}.")
             self.generator_ema = self._make_ema(self.generator, "generator_ema")
         self._finish_init()
-
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
-
-    def default_optimizers(self):
-        return {
-            name: keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1)
-            for name in ("generator", "discriminator")
-        }
 
     def discriminator_loss(self, real_outputs, fake_outputs):
         return minimax_discriminator_loss(real_outputs, fake_outputs)

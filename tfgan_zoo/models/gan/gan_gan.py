@@ -12,7 +12,7 @@ from tfgan_zoo.models.gan import gan_networks
 from tfgan_zoo.registry import register_model
 
 
-@register_model("gan", task="unconditional")
+@register_model("gan")
 class GAN(UnconditionalGAN):
     """Goodfellow et al.'s GAN: MLP generator and maxout discriminator, minimax game.
 
@@ -36,6 +36,8 @@ class GAN(UnconditionalGAN):
     Reference:
         Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014, arXiv:1406.2661.
     """
+
+    default_optimizer = "sgd"
 
     def __init__(
         self,
@@ -74,15 +76,6 @@ class GAN(UnconditionalGAN):
             image_size, channels, self.maxout_units, maxout_pieces, dropout, input_dropout
         )
         self._finish_init()
-
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
-
-    def default_optimizers(self):
-        return {
-            name: keras.optimizers.SGD(self.learning_rate, momentum=self.momentum)
-            for name in ("generator", "discriminator")
-        }
 
     def discriminator_loss(self, real_outputs, fake_outputs):
         return minimax_discriminator_loss(real_outputs, fake_outputs)

@@ -57,7 +57,7 @@ class ICGANInference(keras.Model):
         return self.generator([z, self.conditions(labels)], training=training)
 
 
-@register_model("icgan", task="conditional")
+@register_model("icgan")
 class ICGAN(ConditionalGAN):
     """IcGAN: a conditional DCGAN plus encoders E_z: x → z and E_y: x → y that invert it, so that a real image can be
     reconstructed and edited: x' = G(E_z(x), y').
@@ -165,9 +165,6 @@ class ICGAN(ConditionalGAN):
             "encoder_z": [self.encoder_z],
             "encoder_y": [self.encoder_y],
         }
-
-    def default_optimizers(self):
-        return {n: keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1) for n in self.player_names}
 
     def set_training_stage(self, stage):
         """Switches what the next `fit` trains ('joint', 'gan', 'encoders'); the train step is re-traced."""
@@ -324,7 +321,3 @@ class ICGAN(ConditionalGAN):
             "edit": (edit, [image_spec, self._label_spec()]),
             "encode": (encode, [image_spec]),
         }
-
-    def dummy_inputs(self, batch=2):
-        labels = tf.zeros((batch,), tf.int32) if self.attribute_mode == "class" else tf.zeros((batch, self.num_classes))
-        return (tf.zeros((batch, self.latent_dim)), labels)

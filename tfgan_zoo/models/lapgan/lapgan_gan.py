@@ -209,7 +209,7 @@ _CASCADE_ARGS = (
 )
 
 
-@register_model("lapgan", task="unconditional")
+@register_model("lapgan")
 class LAPGAN(_LaplacianCascade, UnconditionalGAN):
     """LAPGAN: one GAN per Laplacian-pyramid level, sampled coarse to fine.
 
@@ -287,7 +287,7 @@ class LAPGAN(_LaplacianCascade, UnconditionalGAN):
         return self._cascade_train_step(self.images_from_batch(data), [])
 
 
-@register_model("lapgan_conditional", task="conditional")
+@register_model("lapgan_conditional")
 class LAPGANConditional(_LaplacianCascade, ConditionalGAN):
     """Class-conditional LAPGAN (Denton et al. 2015, §4, CIFAR-10): the cascade of `lapgan` with a class one-hot c
     given to every G_k and D_k. At the conv levels c passes through a linear layer whose output is reshaped into one

@@ -8,7 +8,7 @@ from tfgan_zoo.models.lsgan import lsgan_networks
 from tfgan_zoo.registry import register_model
 
 
-@register_model("lsgan", task="unconditional")
+@register_model("lsgan")
 class LSGAN(UnconditionalGAN):
     """LSGAN: least-squares losses with target codes a (fake), b (real), c (G's target) and a linear D.
 
@@ -61,12 +61,6 @@ class LSGAN(UnconditionalGAN):
         self.generator = lsgan_networks.build_generator(latent_dim, image_size, channels, base_filters)
         self.discriminator = lsgan_networks.build_discriminator(image_size, channels, base_filters)
         self._finish_init()
-
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
-
-    def default_optimizers(self):
-        return {n: keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1) for n in ("generator", "discriminator")}
 
     def discriminator_loss(self, real_outputs, fake_outputs):
         return least_squares_discriminator_loss(real_outputs, fake_outputs, a=self.a, b=self.b)

@@ -18,7 +18,7 @@ from tfgan_zoo.models.pggan import pggan_networks as nets
 from tfgan_zoo.registry import register_model
 
 
-@register_model("pggan", task="unconditional")
+@register_model("pggan")
 @keras.saving.register_keras_serializable(package="tfgan_zoo")
 class PGGAN(UnconditionalGAN):
     """Progressive GAN: G and D grow from 4×4 to `image_size` with fade-in, equalized learning rate, pixelwise
@@ -123,12 +123,6 @@ class PGGAN(UnconditionalGAN):
                                            trainable=False, aggregation="only_first_replica")
         self._finish_init()
 
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
-
-    def default_optimizers(self):
-        return {n: keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2,
-                                         epsilon=self.epsilon) for n in ("generator", "discriminator")}
 
     # ------------------------------------------------------------------------------------------ schedule
     def scheduled_lod(self, images_seen):

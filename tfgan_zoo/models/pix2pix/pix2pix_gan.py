@@ -1,16 +1,13 @@
 """Pix2Pix: conditional adversarial image-to-image translation."""
 
-import keras
-
 from tfgan_zoo.base.image_to_image import ImageToImageGAN
 from tfgan_zoo.losses.adversarial import minimax_discriminator_loss, non_saturating_generator_loss
 from tfgan_zoo.losses.reconstruction import l1_loss
-from tfgan_zoo.losses.reduction import reduce_global_batch
 from tfgan_zoo.models.pix2pix import pix2pix_networks
 from tfgan_zoo.registry import register_model
 
 
-@register_model("pix2pix", task="image_to_image")
+@register_model("pix2pix")
 class Pix2Pix(ImageToImageGAN):
     """Pix2Pix: U-Net generator, conditional PatchGAN discriminator, L_cGAN + λ·L1 with λ = 100, D's objective
     halved, Adam(2e-4, β1 0.5), batch size 1.
@@ -76,31 +73,13 @@ class Pix2Pix(ImageToImageGAN):
         )
         self._finish_init()
 
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
+    def discriminator_loss(self, real_outputs, fake_outputs):
+        # The paper halves D's objective so D learns more slowly than G.
+        return 0.5 * minimax_discriminator_loss(real_outputs, fake_outputs)
 
-    def default_optimizers(self):
-        return {n: keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1) for n in ("generator", "discriminator")}
+    def generator_loss(self, fake_outputs):
+        return non_saturating_generator_loss(fake_outputs)
 
-    def train_step(self, data):
-        source, target = self.split_batch(data)
-        fake = keras.ops.stop_gradient(self.generator(source, training=True))
-
-        def d_loss_fn():
-            real_logits = self.discriminator([source, target], training=True)
-            fake_logits = self.discriminator([source, fake], training=True)
-            return reduce_global_batch(0.5 * minimax_discriminator_loss(real_logits, fake_logits)), {}
-
-        d_loss, _ = self.update_player("discriminator", d_loss_fn)
-
-        def g_loss_fn():
-            translated = self.generator(source, training=True)
-            adversarial = reduce_global_batch(
-                non_saturating_generator_loss(self.discriminator([source, translated], training=True))
-            )
-            l1 = reduce_global_batch(l1_loss(translated, target))
-            return adversarial + self.l1_weight * l1, {"g_adversarial": adversarial, "g_l1": l1}
-
-        g_loss, parts = self.update_player("generator", g_loss_fn)
-        self.track(d_loss=d_loss, g_loss=g_loss, **parts)
-        return self.logs()
+    def generator_penalty(self, fake, batch):
+        l1 = l1_loss(fake, batch["target"])
+        return self.l1_weight * l1, {"g_l1": l1}

@@ -7,7 +7,7 @@ from tfgan_zoo.models.sagan import sagan_networks
 from tfgan_zoo.registry import register_model
 
 
-@register_model("sagan", task="conditional")
+@register_model("sagan")
 class SAGAN(ProjectionGAN):
     """SAGAN: self-attention in G and D, spectral normalization in both, hinge loss, TTUR (G 1e-4, D 4e-4,
     Adam β = (0, 0.9)), one D step per G step, conditional BN + projection D for class-conditional ImageNet.
@@ -23,7 +23,7 @@ class SAGAN(ProjectionGAN):
         g_attention, d_attention: feature-map sizes after which self-attention is applied ([32] in the official
             code for both players; the paper also studies 64).
         n_critic: D steps per G step (1 with TTUR).
-        loss: 'hinge'.
+        adversarial_loss: 'hinge'.
         g_learning_rate, d_learning_rate, beta_1, beta_2: TTUR Adam (1e-4, 4e-4, 0.0, 0.9).
         ema_decay, ema_start: optional EMA generator (None = off, as in the paper).
         ortho_beta: orthogonal regularization of G (0 = off).
@@ -63,7 +63,7 @@ class SAGAN(ProjectionGAN):
         g_attention=(32,),
         d_attention=(32,),
         n_critic=1,
-        loss="hinge",
+        adversarial_loss="hinge",
         g_learning_rate=1e-4,
         d_learning_rate=4e-4,
         beta_1=0.0,
@@ -87,7 +87,7 @@ class SAGAN(ProjectionGAN):
         self.g_attention = list(g_attention)
         self.d_attention = list(d_attention)
         self.n_critic = n_critic
-        self.loss = loss
+        self.adversarial_loss = adversarial_loss
         self.g_learning_rate = g_learning_rate
         self.d_learning_rate = d_learning_rate
         self.beta_1 = beta_1
@@ -105,11 +105,3 @@ class SAGAN(ProjectionGAN):
         self._setup_projection()
         self._finish_init()
 
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
-
-    def default_optimizers(self):
-        return {
-            "generator": keras.optimizers.Adam(self.g_learning_rate, beta_1=self.beta_1, beta_2=self.beta_2),
-            "discriminator": keras.optimizers.Adam(self.d_learning_rate, beta_1=self.beta_1, beta_2=self.beta_2),
-        }

@@ -7,7 +7,7 @@ from tfgan_zoo.models.selfmod import selfmod_networks
 from tfgan_zoo.registry import register_model
 
 
-@register_model("selfmod", task="unconditional")
+@register_model("selfmod")
 class SelfModGAN(ProjectionGAN):
     """Self-modulation (Chen et al. 2019): every BN in G gets γ(z), β(z) from a one-hidden-layer MLP of z, on the
     SNDCGAN ('dcgan') or SN-GAN ResNet ('resnet') pairs of the paper's study, with a spectrally normalized D.
@@ -24,7 +24,7 @@ class SelfModGAN(ProjectionGAN):
         d_base_channels: 'dcgan': first conv width (64); 'resnet': block width (128).
         hidden_units: hidden width of each modulation MLP (32).
         shared_dim: class-embedding size in the conditional combination (128).
-        loss: 'non_saturating' (paper's NS setting) or 'hinge' (any name in `tfgan_zoo.losses`).
+        adversarial_loss: 'non_saturating' (paper's NS setting) or 'hinge' (any name in `tfgan_zoo.losses`).
         n_critic: D steps per G step (1 for SNDCGAN, 5 for the ResNet).
         learning_rate, beta_1, beta_2: Adam for both players (2e-4, 0.5, 0.999 for SNDCGAN; 0, 0.9 for the ResNet).
         ema_decay, ema_start, ortho_beta: optional EMA generator / orthogonal regularization (off).
@@ -58,7 +58,7 @@ class SelfModGAN(ProjectionGAN):
         d_base_channels=64,
         hidden_units=32,
         shared_dim=128,
-        loss="non_saturating",
+        adversarial_loss="non_saturating",
         n_critic=1,
         learning_rate=2e-4,
         beta_1=0.5,
@@ -79,7 +79,7 @@ class SelfModGAN(ProjectionGAN):
         self.d_base_channels = d_base_channels
         self.hidden_units = hidden_units
         self.shared_dim = shared_dim
-        self.loss = loss
+        self.adversarial_loss = adversarial_loss
         self.n_critic = n_critic
         self.learning_rate = learning_rate
         self.beta_1 = beta_1
@@ -96,11 +96,3 @@ class SelfModGAN(ProjectionGAN):
         self._setup_projection()
         self._finish_init()
 
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
-
-    def default_optimizers(self):
-        return {
-            name: keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2)
-            for name in ("generator", "discriminator")
-        }

@@ -7,7 +7,7 @@ from tfgan_zoo.models.sngan import sngan_networks
 from tfgan_zoo.registry import register_model
 
 
-@register_model("sngan", task="conditional")
+@register_model("sngan")
 class SNGAN(ProjectionGAN):
     """SN-GAN: spectrally normalized ResNet D, ResNet G, hinge loss, 5 D steps per G step, Adam(2e-4, 0, 0.9).
 
@@ -24,7 +24,7 @@ class SNGAN(ProjectionGAN):
         d_base_channels, d_channel_mults, d_downsample: D block widths and which blocks halve the resolution
             (ImageNet 128: 64 × [1, 2, 4, 8, 16, 16], [1, 1, 1, 1, 1, 0]; CIFAR-10: 128 × [1, 1, 1, 1], [1, 1, 0, 0]).
         n_critic: D steps per G step (5); each uses its own slice of a `fit` batch of n_critic × batch_size.
-        loss: 'hinge' (the paper's choice for the projection model) or any name in `tfgan_zoo.losses`.
+        adversarial_loss: 'hinge' (the paper's choice for the projection model) or any name in `tfgan_zoo.losses`.
         learning_rate, beta_1, beta_2: Adam for both players (2e-4, 0.0, 0.9).
         ema_decay, ema_start: optional EMA generator for inference (not in the paper; None = off).
         ortho_beta: orthogonal regularization of G (0 = off, as in the paper).
@@ -59,7 +59,7 @@ class SNGAN(ProjectionGAN):
         d_channel_mults=(1, 2, 4, 8, 16, 16),
         d_downsample=(1, 1, 1, 1, 1, 0),
         n_critic=5,
-        loss="hinge",
+        adversarial_loss="hinge",
         learning_rate=2e-4,
         beta_1=0.0,
         beta_2=0.9,
@@ -80,7 +80,7 @@ class SNGAN(ProjectionGAN):
         self.d_channel_mults = list(d_channel_mults)
         self.d_downsample = list(d_downsample)
         self.n_critic = n_critic
-        self.loss = loss
+        self.adversarial_loss = adversarial_loss
         self.learning_rate = learning_rate
         self.beta_1 = beta_1
         self.beta_2 = beta_2
@@ -96,11 +96,3 @@ class SNGAN(ProjectionGAN):
         self._setup_projection()
         self._finish_init()
 
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
-
-    def default_optimizers(self):
-        return {
-            name: keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2)
-            for name in ("generator", "discriminator")
-        }

@@ -23,7 +23,7 @@ class ClipConstraint(keras.constraints.Constraint):
         return {"clip_value": self.clip_value}
 
 
-@register_model("wgan", task="unconditional")
+@register_model("wgan")
 class WGAN(UnconditionalGAN):
     """WGAN: a critic with linear output trained `n_critic` times per generator step, every critic parameter
     clipped to [-c, c] after each update, RMSProp(5e-5).
@@ -51,6 +51,8 @@ class WGAN(UnconditionalGAN):
     Reference:
         Arjovsky, Chintala & Bottou, "Wasserstein GAN", ICML 2017, arXiv:1701.07875.
     """
+
+    default_optimizer = "rmsprop"
 
     def __init__(
         self,
@@ -95,12 +97,6 @@ class WGAN(UnconditionalGAN):
             v.constraint = clip
             v.assign(clip(v))  # start inside the constraint set
         self._finish_init()
-
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
-
-    def default_optimizers(self):
-        return {n: keras.optimizers.RMSprop(self.learning_rate) for n in ("generator", "discriminator")}
 
     def discriminator_loss(self, real_outputs, fake_outputs):
         return wasserstein_discriminator_loss(real_outputs, fake_outputs)

@@ -10,7 +10,7 @@ from tfgan_zoo.models.wgan_gp import wgan_gp_networks
 from tfgan_zoo.registry import register_model
 
 
-@register_model("wgan_gp", task="unconditional")
+@register_model("wgan_gp")
 class WGANGP(UnconditionalGAN):
     """WGAN-GP: Wasserstein critic with λ·(‖∇D(x̂)‖ - 1)² on per-example random interpolates, no batch norm in
     the critic, `n_critic` = 5, Adam(1e-4, β = (0, 0.9)).
@@ -79,22 +79,13 @@ class WGANGP(UnconditionalGAN):
         )
         self._finish_init()
 
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
-
-    def default_optimizers(self):
-        return {
-            n: keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2)
-            for n in ("generator", "discriminator")
-        }
-
     def discriminator_loss(self, real_outputs, fake_outputs):
         return wasserstein_discriminator_loss(real_outputs, fake_outputs)
 
     def generator_loss(self, fake_outputs):
         return wasserstein_generator_loss(fake_outputs)
 
-    def discriminator_penalty(self, real, fake):
+    def discriminator_penalty(self, real, fake, batch):
         alpha = self.random_uniform([tf.shape(real)[0]])
         penalty = gradient_penalty(lambda x: self.discriminator(x, training=True), real, fake, alpha)
         return self.gp_weight * penalty, {"gradient_penalty": penalty}

@@ -1,0 +1,332 @@
+"""Tasks: what a GAN is trained on and how it is used. The one module that knows how tasks differ.
+
+Every model class declares its task (`TASK = tasks.UNCONDITIONAL`, ...). The task states what a training batch
+holds and validates it, splits it into named tensors, feeds the generator and the discriminator during the shared
+adversarial step, gives the inference inputs, the default user API and serving signatures, the sample-grid layout
+and which evaluation protocols apply. The trainer, data pipelines, callbacks, CLI, export, benchmarks and tests
+ask `model.task`; they never compare task names.
+
+Example:
+    >>> from tfgan_zoo import tasks
+    >>> tasks.get_task("conditional").batch_keys
+    ('images', 'labels')
+    >>> tasks.IMAGE_TO_IMAGE.user_api
+    'translate'
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from tfgan_zoo.layers.random import latents_from_seed
+
+
+class Task:
+    """Base of the task objects. Tasks are stateless singletons; methods that need a model take it.
+
+    Attributes:
+        name: the task's registry name (`tfgan-zoo list --task NAME`).
+        batch_keys: the named tensors a training batch holds, in dataset-element order.
+        user_api: the model's main user method (`generate`, `translate`, ...).
+        labels: inference takes class labels.
+        image_input: the generator's inference input is an image (translation, super-resolution): int8 TFLite
+            calibration and benchmarks need real source images.
+        paired: training data are (source, target) image pairs.
+        evaluation_protocols: names of `tfgan_zoo.evaluation` protocols that apply (`evaluate()` samples the model).
+    """
+
+    name = ""
+    description = ""
+    batch_keys: tuple = ()
+    user_api = "generate"
+    labels = False
+    image_input = False
+    paired = False
+    evaluation_protocols: tuple = ()
+
+    def __repr__(self):
+        return f"<Task {self.name}>"
+
+    def __str__(self):
+        return self.name
+
+    def resolve(self, model) -> Task:
+        """The concrete task of one model instance (only optional-label tasks depend on the instance)."""
+        return self
+
+    def accepts(self, name: str) -> bool:
+        """Whether `list_models(task=name)` lists models declaring this task."""
+        return name == self.name
+
+    # ----------------------------------------------------------------------------------------- batches
+    def split_batch(self, model, data) -> dict:
+        """A dataset element (tuple, dict or tensor) → `{key: tensor}` for `batch_keys`, validated and cast."""
+        keys = self.batch_keys
+        if isinstance(data, dict):
+            missing = [k for k in keys if k not in data]
+            if missing:
+                raise ValueError(self._batch_error(model, f"a dict without {missing} (keys: {sorted(data)})"))
+            values = [data[k] for k in keys]
+        elif isinstance(data, (tuple, list)):
+            if len(data) < len(keys):
+                raise ValueError(self._batch_error(model, f"a tuple of {len(data)} tensor(s)"))
+            values = list(data[: len(keys)])
+        else:
+            if len(keys) != 1:
+                raise ValueError(self._batch_error(model, "a single tensor"))
+            values = [data]
+        return {k: self._cast(model, k, v) for k, v in zip(keys, values)}
+
+    def _cast(self, model, key, value):
+        if key == "labels":
+            return tf.reshape(tf.cast(value, tf.int32), [-1])
+        value = tf.convert_to_tensor(value)
+        if value.shape.rank is not None and value.shape.rank != 4:
+            raise ValueError(
+                f"{type(model).__name__} trains on image batches [B, H, W, C] for {key!r}; got shape {value.shape}."
+            )
+        return tf.cast(value, model.compute_dtype)
+
+    def _batch_error(self, model, got):
+        return (
+            f"{type(model).__name__} ({self.name} task) trains on batches of {self._batch_phrase()}; the dataset "
+            f"yields {got}. {self.data_hint}"
+        )
+
+    def _batch_phrase(self):
+        return "(" + ", ".join(self.batch_keys) + ")" if len(self.batch_keys) > 1 else self.batch_keys[0]
+
+    data_hint = ""
+
+    def real_images(self, batch):
+        """The images the discriminator sees as real."""
+        return batch["images"]
+
+    def generator_inputs(self, model, batch, size=None):
+        """The generator's training inputs for a batch (fresh latents where the task draws them)."""
+        raise NotImplementedError
+
+    def discriminator_inputs(self, model, images, batch):
+        """The discriminator's inputs for `images` (real or fake) of a batch."""
+        return images
+
+    # ----------------------------------------------------------------------------------------- inference
+    def call_inputs(self, model, named: dict):
+        """`model(...)` inputs from named arrays, as the `serving_default` signature names them."""
+        raise NotImplementedError
+
+    def example_inputs(self, model, batch_size: int = 2, seed: int = 0) -> dict:
+        """Valid named inference inputs (the `serving_default` inputs) for `batch_size` examples."""
+        raise NotImplementedError
+
+    def serving_signatures(self, model) -> dict:
+        """{endpoint: (fn, [tf.TensorSpec])}: the task's default endpoints over `model.inference_generator`."""
+        raise NotImplementedError
+
+    def sample(self, model, num_images: int, seed: int | None = None, labels=None, sources=None):
+        """Images for a preview or the `sample` command: `[N, H, W, C]` in [-1, 1] (numpy)."""
+        return model.generate(num_images, seed=seed)
+
+    def sample_grid(self, model, num_images: int, seed: int, pairs=None):
+        """(images, ncols) of the training sample grid."""
+        return self.sample(model, num_images, seed), None
+
+
+def _as_labels(model, labels):
+    if hasattr(model, "check_labels"):
+        return model.check_labels(labels)
+    return np.asarray(labels, np.int32)
+
+
+class UnconditionalTask(Task):
+    """Noise → image: batches of images; `generate(n, seed)`; serving `(latents)` and `sample(seed, num_images)`."""
+
+    name = "unconditional"
+    description = "noise → image"
+    batch_keys = ("images",)
+    evaluation_protocols = ("digits_fid", "fid", "kid", "inception_score", "precision_recall")
+    data_hint = "Use an image source (digits, skimage_faces, folder, a TFDS image set)."
+
+    def split_batch(self, model, data):
+        if isinstance(data, (tuple, list)):  # (images, labels) from a labelled source: the labels are ignored
+            data = data[0]
+        elif isinstance(data, dict) and "images" in data:
+            data = data["images"]
+        return super().split_batch(model, data)
+
+    def generator_inputs(self, model, batch, size=None):
+        size = tf.shape(batch["images"])[0] if size is None else size
+        return model.sample_latents(size)
+
+    def call_inputs(self, model, named):
+        return tf.constant(named["latents"])
+
+    def example_inputs(self, model, batch_size=2, seed=0):
+        rng = np.random.default_rng(seed)
+        return {"latents": _latents(rng, model, batch_size)}
+
+    def serving_signatures(self, model):
+        g = model.inference_generator
+        dist = model.latent_distribution
+
+        def serving_default(latents):
+            return {"images": tf.cast(g(latents, training=False), tf.float32)}
+
+        def sample(seed, num_images):
+            z = latents_from_seed(seed, num_images, model.latent_dim, dist)
+            return {"images": tf.cast(g(z, training=False), tf.float32), "latents": z}
+
+        return {
+            "serving_default": (serving_default, [tf.TensorSpec([None, model.latent_dim], tf.float32, name="latents")]),
+            "sample": (sample, [tf.TensorSpec([], tf.int32, name="seed"), tf.TensorSpec([], tf.int32, name="num_images")]),
+        }
+
+
+class ClassConditionalTask(Task):
+    """(noise, class) → image: batches of (images, labels); `generate(n, seed, labels)`; serving
+    `(latents, labels)` and `sample(seed, labels)`."""
+
+    name = "conditional"
+    description = "(noise, class label) → image"
+    batch_keys = ("images", "labels")
+    labels = True
+    evaluation_protocols = UnconditionalTask.evaluation_protocols + ("digits_class_accuracy",)
+    data_hint = "Use a labelled source (digits, class subfolders, a TFDS set with labels)."
+
+    def generator_inputs(self, model, batch, size=None):
+        size = tf.shape(batch["images"])[0] if size is None else size
+        return [model.sample_latents(size), batch["labels"]]
+
+    def discriminator_inputs(self, model, images, batch):
+        return [images, batch["labels"]]
+
+    def call_inputs(self, model, named):
+        return (tf.constant(named["latents"]), tf.constant(named["labels"]))
+
+    def example_inputs(self, model, batch_size=2, seed=0):
+        rng = np.random.default_rng(seed)
+        labels = (np.arange(batch_size) % max(1, int(model.num_classes))).astype(np.int32)
+        return {"latents": _latents(rng, model, batch_size), "labels": labels}
+
+    def serving_signatures(self, model):
+        g = model.inference_generator
+        dist = model.latent_distribution
+
+        def serving_default(latents, labels):
+            return {"images": tf.cast(g([latents, labels], training=False), tf.float32)}
+
+        def sample(seed, labels):
+            z = latents_from_seed(seed, tf.shape(labels)[0], model.latent_dim, dist)
+            return {"images": tf.cast(g([z, labels], training=False), tf.float32), "latents": z}
+
+        return {
+            "serving_default": (
+                serving_default,
+                [tf.TensorSpec([None, model.latent_dim], tf.float32, name="latents"),
+                 tf.TensorSpec([None], tf.int32, name="labels")],
+            ),
+            "sample": (sample, [tf.TensorSpec([], tf.int32, name="seed"), tf.TensorSpec([None], tf.int32, name="labels")]),
+        }
+
+    def sample(self, model, num_images, seed=None, labels=None, sources=None):
+        if labels is not None:
+            labels = _as_labels(model, labels)
+            return model.generate(len(labels), seed=seed, labels=labels)
+        return model.generate(num_images, seed=seed)
+
+
+class OptionalClassConditionalTask(Task):
+    """Class-conditional when the instance has `num_classes > 0`, unconditional otherwise (the SN-GAN / SAGAN /
+    BigGAN lineage: the same architecture with or without a projection head). Every method defers to the
+    instance's concrete task, so a model never switches task after it is built."""
+
+    name = "conditional_optional"
+    description = "(noise[, class label]) → image; num_classes=0 gives the unconditional model"
+
+    def resolve(self, model):
+        return CLASS_CONDITIONAL if int(getattr(model, "num_classes", 0) or 0) > 0 else UNCONDITIONAL
+
+    def accepts(self, name):
+        return name in (self.name, UNCONDITIONAL.name, CLASS_CONDITIONAL.name)
+
+
+class ImageToImageTask(Task):
+    """Paired source → target: batches of (source, target); `translate(images)`; serving `(images)`;
+    the sample grid shows source | translation | target rows."""
+
+    name = "image_to_image"
+    description = "paired source image → target image"
+    batch_keys = ("source", "target")
+    user_api = "translate"
+    image_input = True
+    paired = True
+    evaluation_protocols = ()
+    data_hint = "Use a paired source (digits_edges, paired_folder)."
+
+    def real_images(self, batch):
+        return batch["target"]
+
+    def generator_inputs(self, model, batch, size=None):
+        return batch["source"]
+
+    def discriminator_inputs(self, model, images, batch):
+        return [batch["source"], images]
+
+    def call_inputs(self, model, named):
+        return tf.constant(named["images"])
+
+    def example_inputs(self, model, batch_size=2, seed=0):
+        rng = np.random.default_rng(seed)
+        shape = (batch_size, model.image_size, model.image_size, model.in_channels)
+        return {"images": rng.uniform(-1.0, 1.0, shape).astype(np.float32)}
+
+    def serving_signatures(self, model):
+        g = model.inference_generator
+
+        def serving_default(images):
+            return {"images": tf.cast(g(images, training=False), tf.float32)}
+
+        spec = tf.TensorSpec([None, model.image_size, model.image_size, model.in_channels], tf.float32, name="images")
+        return {"serving_default": (serving_default, [spec])}
+
+    def sample(self, model, num_images, seed=None, labels=None, sources=None):
+        if sources is None:
+            raise ValueError(f"{type(model).__name__} translates images: pass source images to sample from it.")
+        return model.translate(np.asarray(sources)[:num_images])
+
+    def sample_grid(self, model, num_images, seed, pairs=None):
+        if pairs is None:
+            raise ValueError("The image-to-image sample grid needs fixed (source, target) pairs.")
+        src, tgt = pairs
+        out = model.translate(src)
+        rows = []
+        for s, o, t in zip(src, out, tgt):
+            rows += [s if s.shape[-1] == o.shape[-1] else np.repeat(s[..., :1], o.shape[-1], -1), o, t]
+        return np.stack(rows), 6
+
+
+def _latents(rng, model, n):
+    if getattr(model, "latent_distribution", "normal") == "uniform":
+        return rng.uniform(-1.0, 1.0, (n, model.latent_dim)).astype(np.float32)
+    return rng.standard_normal((n, model.latent_dim)).astype(np.float32)
+
+
+UNCONDITIONAL = UnconditionalTask()
+CLASS_CONDITIONAL = ClassConditionalTask()
+OPTIONAL_CLASS_CONDITIONAL = OptionalClassConditionalTask()
+IMAGE_TO_IMAGE = ImageToImageTask()
+
+#: every task by name. Level 3 adds unpaired two-domain, multi-domain, few-shot, super-resolution, semantic label
+#: maps and text here as subclasses of `Task`.
+TASKS: dict[str, Task] = {t.name: t for t in (UNCONDITIONAL, CLASS_CONDITIONAL, OPTIONAL_CLASS_CONDITIONAL,
+                                              IMAGE_TO_IMAGE)}
+
+
+def get_task(task) -> Task:
+    """A `Task` from itself or its name; unknown names raise with the valid ones."""
+    if isinstance(task, Task):
+        return task
+    if task not in TASKS:
+        raise ValueError(f"Unknown task {task!r}; expected one of {sorted(TASKS)}.")
+    return TASKS[task]
