@@ -30,7 +30,14 @@ from tfgan_zoo.export.saved_model import (
     read_warmup_requests,
     to_uint8,
 )
-from tfgan_zoo.export.tflite import QUANTIZATIONS, TFLiteRunner, convert_tflite, sample_inputs, tflite_report, verify_tflite
+from tfgan_zoo.export.tflite import (
+    QUANTIZATIONS,
+    TFLiteRunner,
+    convert_tflite,
+    sample_inputs,
+    tflite_report,
+    verify_tflite,
+)
 
 __all__ = [
     "export_saved_model", "convert_tflite", "verify_tflite", "tflite_report", "TFLiteRunner", "sample_inputs",

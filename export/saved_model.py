@@ -2,8 +2,8 @@
 
 One endpoint per entry of `model.serving_signatures()`, written through `keras.export.ExportArchive` (which also
 tracks the raw `tf.Variable`s the signatures capture, so the export loads in the TF1/C++ graph loader that TF Serving
-uses, not only in `tf.saved_model.load`; see DEPENDENCIES.md §3). Only the inference (EMA) generator is written:
-the export refuses signatures that capture any other variable.
+uses, not only in `tf.saved_model.load`; see docs/FRAMEWORK_NOTES.md#savedmodel-captured-variables). Only the
+inference (EMA) generator is written: the export refuses signatures that capture any other variable.
 
 Layout of one version directory::
 

@@ -2,7 +2,8 @@
 
 `convert_tflite` fixes the batch dimension (edge runtimes want static shapes), converts with builtin ops only and one
 of four quantization modes; `verify_tflite` / `tflite_report` run the `.tflite` in `ai_edge_litert` and compare it
-with the SavedModel on the same inputs (DEPENDENCIES.md §5 has the reference errors per mode).
+with the SavedModel on the same inputs (docs/FRAMEWORK_NOTES.md#tflite-quantization-errors has the reference errors
+per mode).
 
 A model that cannot be converted with builtin ops only must say why on its class, as
 `tflite_select_tf_ops = "<reason>"`; the export records it and `convert_tflite` then allows Select TF ops.
@@ -20,6 +21,7 @@ import warnings
 
 import numpy as np
 import tensorflow as tf
+from absl import logging
 
 from tfgan_zoo.export.saved_model import ExportError, read_export_metadata
 
@@ -381,3 +383,28 @@ def verify_tflite(tflite_path, saved_model_dir, inputs=None, signature=DEFAULT_S
     if atol is not None and not err <= atol:
         raise AssertionError(f"{tflite_path}: max abs error {err:.3g} vs the SavedModel exceeds {atol:.3g}.")
     return err
+
+
+def representative_images(cfg, model, batch_size, n=256):
+    """Real source images for int8 calibration of an image input, from the config's data section (None if unreadable).
+
+    Args:
+        cfg: the `ExperimentConfig` whose `data` section is read.
+        model: the model (its task says what a batch holds).
+        batch_size: unused beyond the reading batch (kept for callers that pass the TFLite batch).
+        n: at most this many images.
+    """
+    try:
+        from tfgan_zoo.data import build_dataset
+
+        ds, _ = build_dataset(cfg.data, model.task, batch_size=min(n, 64), seed=0, repeat=False)
+        images = []
+        for batch in ds:
+            x = batch[0] if isinstance(batch, (tuple, list)) else batch
+            images.append(np.asarray(x, np.float32))
+            if sum(len(i) for i in images) >= n:
+                break
+        return np.concatenate(images)[:n] if images else None
+    except Exception as e:  # noqa: BLE001
+        logging.warning("could not read calibration images from the config's data section (%s).", e)
+        return None

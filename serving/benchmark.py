@@ -1,7 +1,7 @@
 """Export / serving / edge benchmark: in-process SavedModel vs gRPC and REST through the local server, and TFLite.
 
-    python -m tfgan_zoo.export.benchmark                      # DCGAN and Pix2Pix digits configs
-    python -m tfgan_zoo.export.benchmark --configs zoo_configs/dcgan/dcgan_celeba_64.yaml --out bench.json
+    python -m tfgan_zoo.serving.benchmark                      # DCGAN and Pix2Pix digits configs
+    python -m tfgan_zoo.serving.benchmark --configs zoo_configs/dcgan/dcgan_celeba_64.yaml --out bench.json
 
 For each config: build the model, give its generator random unit-scale weights (so quantization errors mean something;
 pass --checkpoint-free trained weights with --weights), export it, then time
@@ -50,9 +50,10 @@ def bench_model(config_path, workdir, batches=(1, 64), runs=30, weights=None, tf
 
     import tfgan_zoo
     from tfgan_zoo.export import GraphSavedModel, convert_tflite, export_saved_model, tflite_report
-    from tfgan_zoo.export.cli_commands import _representative_images, load_checkpoint
     from tfgan_zoo.export.testing import example_batch, randomize_generator
+    from tfgan_zoo.export.tflite import representative_images
     from tfgan_zoo.serving import PredictClient, RestClient, serve
+    from tfgan_zoo.training.checkpoint import load_checkpoint
 
     cfg = tfgan_zoo.load_config(config_path)
     model = tfgan_zoo.build_model(cfg)
@@ -94,7 +95,7 @@ def bench_model(config_path, workdir, batches=(1, 64), runs=30, weights=None, tf
     tfl = []
     rep = None
     if model.task in ("image_to_image", "super_resolution"):
-        images = _representative_images(cfg, model, 1, n=128)
+        images = representative_images(cfg, model, 1, n=128)
         rep = {"images": images} if images is not None else None
     for mode in tflite_modes or ("none", "dynamic", "float16", "int8"):
         out = os.path.join(workdir, f"{name}_{mode}.tflite")

@@ -16,18 +16,17 @@ Serving's C++ SavedModelBundle.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import threading
 import time
 
 import tensorflow as tf
+from absl import logging
 
 from tfgan_zoo.export.graph_loader import GraphSavedModel, ServingError
 from tfgan_zoo.export.saved_model import list_versions, read_warmup_requests
 from tfgan_zoo.serving.config import ModelEntry
 
-log = logging.getLogger("tfgan_zoo.serving")
 
 MAX_LOAD_ATTEMPTS = 3
 
@@ -130,7 +129,7 @@ class ModelManager:
             try:
                 self.sync()
             except Exception:  # never let the poller die
-                log.exception("Model poll failed")
+                logging.exception("Model poll failed")
 
     def stop(self):
         self._stop.set()
@@ -166,7 +165,7 @@ class ModelManager:
             if list_versions(path):
                 with self._lock:
                     self._entries[name] = ModelEntry(name=name, base_path=path)
-                log.info("Discovered model %s at %s", name, path)
+                logging.info("Discovered model %s at %s", name, path)
 
     def sync(self):
         """One poll: discover models, load the versions the policies want, retire the others."""
@@ -207,7 +206,7 @@ class ModelManager:
                 self._set_state(entry.name, v, "UNLOADING")
                 current[v].retire()
                 self._set_state(entry.name, v, "END")
-                log.info("Unloaded %s version %d", entry.name, v)
+                logging.info("Unloaded %s version %d", entry.name, v)
 
     def _load(self, entry, version):
         path = os.path.join(entry.base_path, str(version))
@@ -225,12 +224,12 @@ class ModelManager:
             message = f"Failed to load {entry.name} version {version} from {path}: {str(e).strip()[:2000]}"
             code = getattr(e, "code", "UNKNOWN") if isinstance(e, ServingError) else "UNKNOWN"
             self._set_state(entry.name, version, "END", code, message)
-            log.error("%s (attempt %d of %d)", message, attempts, MAX_LOAD_ATTEMPTS)
+            logging.error("%s (attempt %d of %d)", message, attempts, MAX_LOAD_ATTEMPTS)
             return None
         self._attempts.pop((entry.name, version), None)
         self._set_state(entry.name, version, "AVAILABLE")
         self.load_count += 1
-        log.info("Loaded %s version %d in %.2f s (%d warm-up requests)", entry.name, version,
+        logging.info("Loaded %s version %d in %.2f s (%d warm-up requests)", entry.name, version,
                  time.perf_counter() - start, n)
         return ServableVersion(entry.name, version, path, model)
 

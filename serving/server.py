@@ -21,7 +21,6 @@ import concurrent.futures
 import functools
 import http.server
 import json
-import logging
 import os
 import re
 import socketserver
@@ -31,6 +30,7 @@ import urllib.parse
 
 import grpc
 import tensorflow as tf
+from absl import logging
 from google.protobuf import json_format
 from tensorflow_serving.apis import (
     get_model_metadata_pb2,
@@ -46,7 +46,6 @@ from tfgan_zoo.serving import rest_json
 from tfgan_zoo.serving.config import ModelEntry, read_model_config
 from tfgan_zoo.serving.manager import ModelManager
 
-log = logging.getLogger("tfgan_zoo.serving")
 
 DEFAULT_MAX_REQUEST_BYTES = 64 * 1024 * 1024
 #: how much of an oversized REST body is read (and dropped) so the client gets the 429 rather than a broken pipe
@@ -131,7 +130,7 @@ def _rpc(method):
         except ServingError as e:
             code, message = getattr(grpc.StatusCode, e.code, grpc.StatusCode.UNKNOWN), e.message
         except Exception as e:  # noqa: BLE001
-            log.exception("%s failed", method.__name__)
+            logging.exception("%s failed", method.__name__)
             code, message = grpc.StatusCode.INTERNAL, f"Internal error in {method.__name__}: {e}"
         context.abort(code, message)
 
@@ -204,7 +203,7 @@ class _RestHandler(http.server.BaseHTTPRequestHandler):
     server_version = "tfgan-zoo-model-server"
 
     def log_message(self, fmt, *args):  # quiet by default; the logger has it at debug level
-        log.debug("REST %s - %s", self.address_string(), fmt % args)
+        logging.debug("REST %s - %s", self.address_string(), fmt % args)
 
     def _reply(self, status, body: bytes):
         self.send_response(status)
@@ -275,7 +274,7 @@ class _RestHandler(http.server.BaseHTTPRequestHandler):
         except ServingError as e:
             self._error(e)
         except Exception as e:  # noqa: BLE001  never drop the connection without an answer
-            log.exception("REST GET failed")
+            logging.exception("REST GET failed")
             self._error(ServingError(f"Internal error: {e}", code="INTERNAL"))
 
     def do_POST(self):
@@ -304,7 +303,7 @@ class _RestHandler(http.server.BaseHTTPRequestHandler):
         except ServingError as e:
             self._error(e)
         except Exception as e:  # noqa: BLE001
-            log.exception("REST POST failed")
+            logging.exception("REST POST failed")
             self._error(ServingError(f"Internal error: {e}", code="INTERNAL"))
 
 
@@ -374,7 +373,7 @@ class ModelServer:
                                                  name="tfgan-zoo-rest", daemon=True)
             self._rest_thread.start()
             self.rest_address = f"{self.host}:{self._rest.server_address[1]}"
-        log.info("Serving %s: gRPC on %s, REST on %s", ", ".join(self.manager.model_names()) or "no model yet",
+        logging.info("Serving %s: gRPC on %s, REST on %s", ", ".join(self.manager.model_names()) or "no model yet",
                  self.grpc_address, self.rest_address or "off")
         return self
 

@@ -1,13 +1,12 @@
 """The `tfgan-zoo` command line."""
 
-import os
 import subprocess
 import sys
 
 import numpy as np
 
-from tfgan_zoo import cli
 from tests.conftest import REPO, tiny_config_path
+from tfgan_zoo import cli
 
 
 def test_list(capsys):
@@ -43,3 +42,19 @@ def test_console_script_help():
     r = subprocess.run([sys.executable, "-m", "tfgan_zoo.cli", "--help"], cwd=REPO, capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 0 and "demo" in r.stdout and "train" in r.stdout
+    for command in cli.SUBCOMMANDS:  # export, serve and eval import and are listed
+        assert command in r.stdout
+    assert "UNAVAILABLE" not in r.stdout, r.stdout
+
+
+def test_a_subcommand_that_fails_to_import_says_why(monkeypatch, capsys):
+    # None in sys.modules makes `import tfgan_zoo.serving.cli_commands` raise ImportError, as a missing dependency would
+    monkeypatch.setitem(sys.modules, "tfgan_zoo.serving.cli_commands", None)
+    parser = cli.build_parser()
+    assert "UNAVAILABLE: importing tfgan_zoo.serving.cli_commands failed" in " ".join(parser.format_help().split())
+    rc = cli.main(["serve", "--model_base_path", "models", "--port", "0"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "tfgan-zoo serve: error:" in err and "importing tfgan_zoo.serving.cli_commands failed" in err
+    assert "ModuleNotFoundError" in err  # the reason
+    assert cli.main(["list"]) == 0  # the other commands still work

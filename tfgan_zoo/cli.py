@@ -6,6 +6,7 @@ Built on argparse subcommands (absl flags has no subcommands); every command pri
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -32,7 +33,7 @@ def _cmd_list(args):
     for n in names:
         cls = tfgan_zoo.get_model_class(n)
         doc = (cls.__doc__ or "").strip().splitlines()[0]
-        print(f"{n:<{width}}  {task_of(n):<16} {doc}")
+        print(f"{n:<{width}}  {str(task_of(n)):<16} {doc}")
 
 
 def _load(args):
@@ -62,44 +63,10 @@ def _report_training(result):
         print(f"[tfgan-zoo] sample grid: {result.sample_path}")
 
 
-def restore_model(config, checkpoint):
-    """Builds the configured model and loads weights from a `.weights.h5` file, a `.keras` file, or a
-    tf.train checkpoint (file prefix or a folder holding one, e.g. `<workdir>/checkpoints`)."""
-    import tensorflow as tf
-
-    import tfgan_zoo
-    from tfgan_zoo.training import build_and_compile
-
-    if checkpoint.endswith(".keras"):
-        import keras
-
-        return keras.models.load_model(checkpoint)
-    model = build_and_compile(config)
-    if checkpoint.endswith(".weights.h5"):
-        if not os.path.exists(checkpoint):
-            raise FileNotFoundError(f"Weights file {checkpoint!r} does not exist.")
-        model.load_weights(checkpoint)
-        return model
-    prefix = tf.train.latest_checkpoint(checkpoint) if os.path.isdir(checkpoint) else checkpoint
-    if prefix is None or not tf.io.gfile.exists(prefix + ".index"):
-        raise FileNotFoundError(
-            f"No checkpoint at {checkpoint!r}. Pass a `<workdir>/checkpoints` folder, a checkpoint prefix "
-            "(…/ckpt-600), a .weights.h5 or a .keras file."
-        )
-    try:
-        model.checkpoint().restore(prefix).expect_partial().assert_existing_objects_matched()
-    except (tf.errors.OpError, AssertionError, ValueError, IndexError) as e:
-        raise RuntimeError(
-            f"Checkpoint {prefix} does not match {config.model.name} with this config "
-            f"({type(e).__name__}: {str(e).splitlines()[0]})."
-        ) from None
-    del tfgan_zoo
-    return model
-
-
 def _cmd_sample(args):
     import numpy as np
 
+    from tfgan_zoo.training import restore_model
     from tfgan_zoo.utils.images import save_grid
 
     config = _load(args)
@@ -136,18 +103,11 @@ def _cmd_demo(args):
     result = train(config)
     _report_training(result)
     model = result.model
-    try:
-        from tfgan_zoo.export import export_saved_model
-    except ImportError as e:  # pragma: no cover - export ships with the package
-        print(f"[tfgan-zoo demo] export unavailable: {e}")
-        return result
+    from tfgan_zoo.export import export_saved_model
+    from tfgan_zoo.serving import PredictClient, serve
+
     export_dir = export_saved_model(model, os.path.join(args.out, "export"), model_name="dcgan_digits")
     print(f"[tfgan-zoo demo] SavedModel: {export_dir}")
-    try:
-        from tfgan_zoo.serving import PredictClient, serve
-    except ImportError:
-        print("[tfgan-zoo demo] serving not available in this build; skipping the request.")
-        return result
     server = serve(os.path.join(args.out, "export"), host="127.0.0.1")
     try:
         client = PredictClient(server.grpc_address, "dcgan_digits", signature="serving_default")
@@ -160,6 +120,15 @@ def _cmd_demo(args):
     finally:
         server.stop()
     return result
+
+
+#: Subcommands defined outside this module: command → (module, function that adds its parser). They import when
+#: the parser is built; one that fails to import stays listed and reports the import error when it is run.
+SUBCOMMANDS = {
+    "export": ("tfgan_zoo.export.cli_commands", "add_export_parser"),
+    "serve": ("tfgan_zoo.serving.cli_commands", "add_serve_parser"),
+    "eval": ("tfgan_zoo.evaluation.cli_commands", "add_eval_parser"),
+}
 
 
 def build_parser():
@@ -196,28 +165,46 @@ def build_parser():
     p.add_argument("--steps", type=int, default=600)
     p.set_defaults(func=_cmd_demo)
 
-    for module, adders in (
-        ("tfgan_zoo.export.cli_commands", ("add_export_parser", "add_serve_parser")),
-        ("tfgan_zoo.evaluation.cli_commands", ("add_eval_parser",)),
-    ):
+    for command, (module, adder) in SUBCOMMANDS.items():
         try:
-            mod = __import__(module, fromlist=["_"])
-        except ImportError:
+            mod = importlib.import_module(module)
+        except ImportError as e:
+            _add_unavailable_parser(sub, command, module, e)
             continue
-        for adder in adders:
-            if hasattr(mod, adder):
-                getattr(mod, adder)(sub)
+        getattr(mod, adder)(sub)
     return parser
 
 
+class CommandUnavailableError(RuntimeError):
+    """A subcommand's module failed to import; the message says which module and why."""
+
+
+def _add_unavailable_parser(sub, command, module, error):
+    """Registers `command` so that running it reports why its module did not import (instead of vanishing)."""
+    reason = f"{type(error).__name__}: {error}"
+    help_text = f"UNAVAILABLE: importing {module} failed ({reason})".replace("%", "%%")
+    p = sub.add_parser(command, help=help_text, description=help_text, add_help=False)
+
+    def unavailable(args):
+        raise CommandUnavailableError(
+            f"this command is unavailable because importing {module} failed: {reason}. Install the missing "
+            f"dependency (pip install -e .) or run `python -c 'import {module}'` for the traceback."
+        ) from error
+
+    p.set_defaults(func=unavailable, unavailable=True)
+
+
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "unavailable", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     from tfgan_zoo.config import ConfigError
     from tfgan_zoo.training.distribute import StrategyError
 
     try:
         args.func(args)
-    except (ConfigError, StrategyError, FileNotFoundError) as e:
+    except (ConfigError, StrategyError, FileNotFoundError, CommandUnavailableError) as e:
         print(f"tfgan-zoo {args.command}: error: {e}", file=sys.stderr)
         return 2
     return 0

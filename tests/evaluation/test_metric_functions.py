@@ -6,8 +6,8 @@ import scipy.linalg
 import scipy.spatial.distance
 import scipy.stats
 
-from tfgan_zoo.evaluation import _utils
 from tfgan_zoo.evaluation import (
+    _utils,
     density_coverage,
     feature_statistics,
     fid_from_features,

@@ -4,8 +4,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_zoo.training.distribute import mirrored_strategy
-
 from tfgan_zoo.evaluation import (
     FrechetInceptionDistance,
     InceptionScore,
@@ -15,6 +13,7 @@ from tfgan_zoo.evaluation import (
     inception_score,
     mmd2_unbiased,
 )
+from tfgan_zoo.training.distribute import mirrored_strategy
 
 D = 12
 

@@ -9,8 +9,9 @@ import pytest
 import tensorflow as tf
 
 from tfgan_zoo.export import GraphSavedModel, TFLiteRunner, list_versions, read_export_metadata
-from tfgan_zoo.export.cli_commands import add_export_parser, load_checkpoint, run_export
+from tfgan_zoo.export.cli_commands import add_export_parser, run_export
 from tfgan_zoo.export.testing import build_tiny, call_model, example_batch, randomize_generator, tiny_config_path
+from tfgan_zoo.training.checkpoint import load_checkpoint
 
 
 def _parse(argv):
@@ -23,9 +24,9 @@ def _config(tmp_path, name="dcgan"):
     path = tiny_config_path(name)
     if path is not None:
         return path
-    from tfgan_zoo.export.testing import TINY_KWARGS
-
     import yaml
+
+    from tfgan_zoo.export.testing import TINY_KWARGS
 
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump({"model": {"name": name, "params": TINY_KWARGS[name]}}))

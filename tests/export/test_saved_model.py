@@ -9,8 +9,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_zoo.training.distribute import mirrored_strategy
-
 import tfgan_zoo
 from tfgan_zoo.export import (
     ExportError,
@@ -23,6 +21,7 @@ from tfgan_zoo.export import (
 )
 from tfgan_zoo.export.testing import build_tiny, call_model, example_batch, randomize_generator
 from tfgan_zoo.serving.manager import warm_up
+from tfgan_zoo.training.distribute import mirrored_strategy
 
 MODELS = tfgan_zoo.list_models()
 

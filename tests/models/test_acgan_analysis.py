@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tfgan_zoo.evaluation.acgan_analysis import (
+from tfgan_zoo.models.acgan.acgan_analysis import (
     diversity_analysis,
     ms_ssim_settings,
     pairwise_ms_ssim,

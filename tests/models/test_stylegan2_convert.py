@@ -11,8 +11,8 @@ import pytest
 import tensorflow as tf
 
 import tfgan_zoo
+from tfgan_zoo.models.stylegan2.stylegan2_convert import stylegan2_from_official
 from tfgan_zoo.pretrained.convert import ConversionError
-from tfgan_zoo.pretrained.convert_stylegan2 import stylegan2_from_official
 
 TINY = dict(image_size=16, latent_dim=16, w_dim=16, fmap_base=64, fmap_max=16, mapping_layers=2, channels=1)
 

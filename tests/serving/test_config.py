@@ -4,8 +4,13 @@ import os
 
 import pytest
 import yaml
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, text_format
-from google.protobuf import wrappers_pb2  # noqa: F401  (registers google/protobuf/wrappers.proto in the pool)
+from google.protobuf import (
+    descriptor_pb2,
+    descriptor_pool,
+    message_factory,
+    text_format,
+    wrappers_pb2,  # noqa: F401  (registers google/protobuf/wrappers.proto in the pool)
+)
 
 from tfgan_zoo.export import export_saved_model
 from tfgan_zoo.export.testing import build_tiny

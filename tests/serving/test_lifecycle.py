@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from tfgan_zoo.export import WARMUP_FILE, export_saved_model
-from tfgan_zoo.export.cli_commands import add_serve_parser, run_serve
 from tfgan_zoo.export.testing import build_tiny, call_model, example_batch, randomize_generator
 from tfgan_zoo.serving import ModelEntry, PredictClient, RestClient, serve, write_model_config
+from tfgan_zoo.serving.cli_commands import add_serve_parser, run_serve
 
 
 def _two_versions(base, name="dcgan"):

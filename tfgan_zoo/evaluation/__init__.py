@@ -8,7 +8,8 @@ Streaming `keras.metrics.Metric`s (sums that aggregate across `tf.distribute` re
     FrechetInceptionDistance, KernelInceptionDistance, InceptionScore.
 Feature networks: load_inception (the 2015-12-05 TF graph from a local file), keras_inception_v3,
     DigitsFeatureNetwork (the shipped digits classifier).
-Protocols: PROTOCOLS / list_protocols / get_protocol, evaluate(model, metrics, ...), EvaluationCallback.
+Protocols: PROTOCOLS / list_protocols / get_protocol, evaluate(model, metrics, ...), EvaluationCallback,
+    evaluate_config(config, checkpoint, metrics, ...) (restore a trained checkpoint of a config, then evaluate).
 
 Example:
     >>> import numpy as np
@@ -19,6 +20,7 @@ Example:
 """
 
 from tfgan_zoo.evaluation.callbacks import EvaluationCallback
+from tfgan_zoo.evaluation.config_eval import evaluate_config
 from tfgan_zoo.evaluation.digits import DigitsFeatureNetwork, digits_images, load_digits_classifier
 from tfgan_zoo.evaluation.feature_network import RESIZERS, FeatureNetwork
 from tfgan_zoo.evaluation.fid import FrechetInceptionDistance, feature_statistics, fid_from_features, frechet_distance
@@ -33,8 +35,8 @@ from tfgan_zoo.evaluation.inception import (
 from tfgan_zoo.evaluation.inception_score import InceptionScore, inception_score
 from tfgan_zoo.evaluation.kid import KernelInceptionDistance, kid_from_features, mmd2_unbiased, polynomial_kernel
 from tfgan_zoo.evaluation.linear_separability import linear_separability
-from tfgan_zoo.evaluation.perceptual_path_length import feature_distance, perceptual_path_length
 from tfgan_zoo.evaluation.parzen import parzen_estimate, parzen_log_likelihood, select_parzen_sigma
+from tfgan_zoo.evaluation.perceptual_path_length import feature_distance, perceptual_path_length
 from tfgan_zoo.evaluation.precision_recall import density_coverage, per_class_coverage, precision_recall
 from tfgan_zoo.evaluation.protocols import (
     PROTOCOLS,
@@ -47,12 +49,12 @@ from tfgan_zoo.evaluation.protocols import (
     resolve_feature_network,
 )
 from tfgan_zoo.evaluation.swd import laplacian_pyramid, sliced_wasserstein_distance
-from tfgan_zoo.evaluation import acgan_analysis  # noqa: E402  (AC-GAN discriminability / MS-SSIM diversity)
 
 __all__ = [
     "DigitsFeatureNetwork", "EvaluationCallback", "EvaluationResult", "FeatureNetwork", "FrechetInceptionDistance",
     "InceptionScore", "KernelInceptionDistance", "KerasInceptionV3Network", "PROTOCOLS", "Protocol", "RESIZERS",
     "Reference", "TFInceptionNetwork", "default_inception_path", "density_coverage", "digits_images", "evaluate",
+    "evaluate_config",
     "feature_statistics", "fid_from_features", "frechet_distance", "get_protocol", "inception_score",
     "keras_inception_v3", "kid_from_features", "laplacian_pyramid", "list_protocols", "load_digits_classifier",
     "load_inception", "mmd2_unbiased", "parzen_estimate", "parzen_log_likelihood", "per_class_coverage",

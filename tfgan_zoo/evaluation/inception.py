@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
 import tensorflow as tf
 
 from tfgan_zoo.evaluation.feature_network import FeatureNetwork

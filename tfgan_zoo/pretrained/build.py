@@ -8,7 +8,7 @@ What it does, in order:
 1. loads the config (`--set section.key=value` overrides are accepted; `--steps N` sets `train.steps`, and
    `train.steps_per_epoch` is lowered to a divisor of N when needed) and trains it with the project's trainer,
    `tfgan_zoo.training.train`, in a fresh work folder (`--workdir`, default a temporary folder);
-2. measures the trained checkpoint with `tfgan_zoo.evaluation.cli_commands.run_eval` — the function behind
+2. measures the trained checkpoint with `tfgan_zoo.evaluation.evaluate_config` — the function behind
    `tfgan-zoo eval`, so the numbers are exactly what `tfgan-zoo eval --config <config> --checkpoint
    <workdir>/checkpoints --metrics digits_fid,digits_is,digits_coverage` prints (the shipped digits classifier
    of `tfgan_zoo/evaluation/assets/`, its default protocols, seed 0);
@@ -110,7 +110,7 @@ def build_preset(
     import numpy as np
 
     import tfgan_zoo
-    from tfgan_zoo.evaluation.cli_commands import run_eval
+    from tfgan_zoo.evaluation import evaluate_config
     from tfgan_zoo.pretrained.presets import save_to_preset
     from tfgan_zoo.registry import get_model_class
     from tfgan_zoo.training import train
@@ -159,13 +159,9 @@ def build_preset(
     metrics = list(metrics)
     if getattr(result.model, "task", "") == "conditional" and "digits_class_accuracy" not in metrics:
         metrics.append("digits_class_accuracy")
-    eval_args = argparse.Namespace(
-        config=config_path, set=cfg_overrides, checkpoint=result.checkpoint_dir, metrics=",".join(metrics),
-        num_samples=num_samples, feature_net=None, real_images=None, batch_size=100, seed=0, output=None,
-        quiet=True,
-    )
     t0 = time.time()
-    evaluation = run_eval(eval_args)
+    evaluation = evaluate_config(config_path, result.checkpoint_dir, metrics, overrides=cfg_overrides,
+                                 num_samples=num_samples, batch_size=100, seed=0)
     eval_seconds = time.time() - t0
     for record in evaluation.records:
         for key, value in record["values"].items():

@@ -30,73 +30,24 @@ The discriminator is not converted (the official releases ship `latest_net_G.pth
 initialisation. Inference follows the official `--eval` mode: batch norm with running statistics, dropout off.
 
 CycleGAN (`--netG resnet_9blocks` / `resnet_6blocks`, instance norm without affine parameters by default) converts
-into the standalone `resnet_generator.build_resnet_generator` network, since the zoo has no CycleGAN model yet.
+into the standalone `tfgan_zoo.models.cyclegan.cyclegan_networks.build_resnet_generator` network, since the zoo has
+no CycleGAN model yet.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
 import numpy as np
 
 from tfgan_zoo.pretrained.torch_checkpoint import UnsafeCheckpointError, load_torch_state_dict
+from tfgan_zoo.utils.conversion import ConversionError, ConversionReport
 
 __all__ = [
     "ConversionError", "ConversionReport", "UnsafeCheckpointError", "cyclegan_generator_from_pytorch",
     "load_torch_state_dict", "pix2pix_from_pytorch",
 ]
-
-
-class ConversionError(ValueError):
-    """A checkpoint does not map cleanly onto the Keras network; `.report` has the details."""
-
-    def __init__(self, message, report=None):
-        super().__init__(message)
-        self.report = report
-
-
-@dataclasses.dataclass
-class ConversionReport:
-    """What a conversion did.
-
-    Attributes:
-        source: the checkpoint path.
-        architecture: the official architecture read from the keys (e.g. `unet_256, ngf=64, batch norm`).
-        mapped: `(checkpoint key, keras weight path)` pairs.
-        filled: `(keras weight path, value, reason)`: weights the official network lacks, set to the value that
-            makes the networks equal.
-        missing: Keras weights that should have come from the checkpoint but did not.
-        unused: checkpoint keys nothing was mapped from.
-        ignored: `(checkpoint key, reason)`: keys knowingly skipped (e.g. BatchNorm's num_batches_tracked).
-        mismatched: `(checkpoint key, checkpoint shape, expected shape)`.
-    """
-
-    source: str
-    architecture: str = ""
-    mapped: list = dataclasses.field(default_factory=list)
-    filled: list = dataclasses.field(default_factory=list)
-    missing: list = dataclasses.field(default_factory=list)
-    unused: list = dataclasses.field(default_factory=list)
-    ignored: list = dataclasses.field(default_factory=list)
-    mismatched: list = dataclasses.field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not (self.missing or self.unused or self.mismatched)
-
-    def __str__(self):
-        lines = [f"Converted {self.source} ({self.architecture}): {len(self.mapped)} tensors mapped."]
-        for title, items in (("filled (absent from the official network; equivalent value)", self.filled),
-                             ("missing from the checkpoint", self.missing), ("unused checkpoint keys", self.unused),
-                             ("ignored checkpoint keys", self.ignored), ("shape mismatches", self.mismatched)):
-            if items:
-                lines.append(f"  {title} ({len(items)}):")
-                lines += [f"    {item if isinstance(item, str) else ' | '.join(map(str, item))}" for item in items[:20]]
-                if len(items) > 20:
-                    lines.append(f"    … and {len(items) - 20} more")
-        return "\n".join(lines)
 
 
 # ------------------------------------------------------------------------------------------------ mapping
@@ -278,7 +229,7 @@ def cyclegan_generator_from_pytorch(path, strict: bool = True, image_size: int |
         A functional Keras model images `[N, H, W, C]` in [-1, 1] → translated images in [-1, 1];
         `model.conversion_report` is the `ConversionReport`.
     """
-    from tfgan_zoo.pretrained.resnet_generator import build_resnet_generator
+    from tfgan_zoo.models.cyclegan.cyclegan_networks import build_resnet_generator
 
     state = _strip_prefix(load_torch_state_dict(path))
     if "model.1.weight" not in state or state["model.1.weight"].ndim != 4 or state["model.1.weight"].shape[2] != 7:
@@ -324,7 +275,7 @@ def cyclegan_generator_from_pytorch(path, strict: bool = True, image_size: int |
 def _cli(argv=None) -> int:
     """`python -m tfgan_zoo.pretrained.convert {pix2pix,cyclegan,stylegan2} CHECKPOINT [--out preset_dir | model.keras]`.
 
-    For stylegan2 the checkpoint is the .npz of the official Gs network's variables (see `convert_stylegan2`),
+    For stylegan2 the checkpoint is the .npz of the official Gs network's variables (see `tfgan_zoo.models.stylegan2.stylegan2_convert`),
     with `--discriminator D.npz` optionally."""
     import argparse
 
@@ -342,7 +293,7 @@ def _cli(argv=None) -> int:
                 model = pix2pix_from_pytorch(args.checkpoint, strict=not args.lenient)
                 origin = "junyanz/pytorch-CycleGAN-and-pix2pix"
             else:
-                from tfgan_zoo.pretrained.convert_stylegan2 import stylegan2_from_official
+                from tfgan_zoo.models.stylegan2.stylegan2_convert import stylegan2_from_official
 
                 model = stylegan2_from_official(args.checkpoint, discriminator=args.discriminator,
                                                 strict=not args.lenient)

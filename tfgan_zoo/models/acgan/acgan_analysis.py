@@ -14,7 +14,7 @@ says which were used.
 
 Example:
     >>> import numpy as np
-    >>> from tfgan_zoo.evaluation.acgan_analysis import pairwise_ms_ssim
+    >>> from tfgan_zoo.models.acgan.acgan_analysis import pairwise_ms_ssim
     >>> x = np.random.default_rng(0).uniform(-1, 1, (6, 32, 32, 1)).astype("float32")
     >>> round(pairwise_ms_ssim(np.repeat(x[:1], 6, axis=0), num_pairs=10), 4)
     1.0

@@ -1,7 +1,9 @@
 """CycleGAN's ResNet generator (Johnson et al. 2016 as used by Zhu et al. 2017), standalone, for converted weights.
 
 The zoo has no CycleGAN model yet; this network exists so that the official PyTorch CycleGAN generators
-(`--netG resnet_9blocks` / `resnet_6blocks`) can be converted and run (`convert.cyclegan_generator_from_pytorch`).
+(`--netG resnet_9blocks` / `resnet_6blocks`) can be converted and run
+(`tfgan_zoo.pretrained.convert.cyclegan_generator_from_pytorch`), and it is the generator builder the CycleGAN family
+will use.
 Layer by layer as in the official `ResnetGenerator`:
 
     ReflectionPad(3) - Conv7×7(ngf) - Norm - ReLU

@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tfgan_zoo.pretrained.convert import ConversionError, ConversionReport
+from tfgan_zoo.utils.conversion import ConversionError, ConversionReport
 
 __all__ = ["load_official_npz", "stylegan2_from_official"]
 
@@ -95,7 +95,7 @@ def _infer_architecture(g: dict, d: dict) -> tuple[dict, str]:
         raise ConversionError(
             "Not an official StyleGAN2 generator: expected keys 'G_mapping/Dense0/weight' and "
             f"'G_synthesis/4x4/Const/const'. First keys: {sorted(g)[:6]}. Make the .npz from the Gs network's `vars` "
-            "(see tfgan_zoo/pretrained/convert_stylegan2.py)."
+            "(see tfgan_zoo/models/stylegan2/stylegan2_convert.py)."
         )
     dense = sorted(int(m.group(1)) for k in g if (m := re.fullmatch(r"G_mapping/Dense(\d+)/weight", k)))
     if dense != list(range(len(dense))):

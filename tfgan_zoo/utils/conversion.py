@@ -1,0 +1,62 @@
+"""What a weights converter reports, and the error it raises: shared by every family's converter.
+
+Family converters (`tfgan_zoo/models/<family>/<family>_convert.py`, `tfgan_zoo.pretrained.convert`) fill a
+`ConversionReport` as they map official checkpoint keys onto Keras weights and raise `ConversionError` (carrying the
+report) when the mapping is not clean.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+__all__ = ["ConversionError", "ConversionReport"]
+
+
+class ConversionError(ValueError):
+    """A checkpoint does not map cleanly onto the Keras network; `.report` has the details."""
+
+    def __init__(self, message, report=None):
+        super().__init__(message)
+        self.report = report
+
+
+@dataclasses.dataclass
+class ConversionReport:
+    """What a conversion did.
+
+    Attributes:
+        source: the checkpoint path.
+        architecture: the official architecture read from the keys (e.g. `unet_256, ngf=64, batch norm`).
+        mapped: `(checkpoint key, keras weight path)` pairs.
+        filled: `(keras weight path, value, reason)`: weights the official network lacks, set to the value that
+            makes the networks equal.
+        missing: Keras weights that should have come from the checkpoint but did not.
+        unused: checkpoint keys nothing was mapped from.
+        ignored: `(checkpoint key, reason)`: keys knowingly skipped (e.g. BatchNorm's num_batches_tracked).
+        mismatched: `(checkpoint key, checkpoint shape, expected shape)`.
+    """
+
+    source: str
+    architecture: str = ""
+    mapped: list = dataclasses.field(default_factory=list)
+    filled: list = dataclasses.field(default_factory=list)
+    missing: list = dataclasses.field(default_factory=list)
+    unused: list = dataclasses.field(default_factory=list)
+    ignored: list = dataclasses.field(default_factory=list)
+    mismatched: list = dataclasses.field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.unused or self.mismatched)
+
+    def __str__(self):
+        lines = [f"Converted {self.source} ({self.architecture}): {len(self.mapped)} tensors mapped."]
+        for title, items in (("filled (absent from the official network; equivalent value)", self.filled),
+                             ("missing from the checkpoint", self.missing), ("unused checkpoint keys", self.unused),
+                             ("ignored checkpoint keys", self.ignored), ("shape mismatches", self.mismatched)):
+            if items:
+                lines.append(f"  {title} ({len(items)}):")
+                lines += [f"    {item if isinstance(item, str) else ' | '.join(map(str, item))}" for item in items[:20]]
+                if len(items) > 20:
+                    lines.append(f"    … and {len(items) - 20} more")
+        return "\n".join(lines)
