@@ -18,7 +18,10 @@ setup(
     python_requires=">=3.10",
     packages=packages,
     package_dir={"tfgan_zoo.export": "export", "tfgan_zoo.serving": "serving"},
-    package_data={"tfgan_zoo": ["pretrained/assets/*", "pretrained/assets/*/*", "evaluation/assets/*"], "tfgan_zoo.serving": ["*.config", "*.yaml", "*.txt"]},
+    package_data={
+        "tfgan_zoo": ["pretrained/assets/*", "pretrained/assets/*/*", "evaluation/assets/*"],
+        "tfgan_zoo.serving": ["*.config", "*.yaml", "*.txt"],
+    },
     include_package_data=True,
     install_requires=[
         # tensorflow-cpu is the CPU build; on a GPU machine install `tensorflow[and-cuda]==2.21.0` first.
@@ -37,7 +40,7 @@ setup(
         "tqdm>=4.66",
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-xdist>=3.5", "pytest-timeout>=2.3"],
+        "test": ["pytest>=8", "pytest-xdist>=3.5", "pytest-timeout>=2.3", "ruff>=0.17,<0.18"],
         "onnx": ["tf2onnx==1.17.0", "onnxruntime"],
         "bench": ["torch==2.13.0"],
     },

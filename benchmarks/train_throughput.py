@@ -108,20 +108,8 @@ def synthetic_dataset(model, data_config, batch, examples=None, seed=0):
     rng = np.random.default_rng(seed)
     n = examples or 2 * batch
     size = data_config.image_size
-    shape = (n, size, size, data_config.channels)
-    images = rng.uniform(-1, 1, shape).astype("float32")
-    if model.task == "conditional":
-        if getattr(model, "attribute_mode", "class") == "binary":  # IcGAN on CelebA: {0, 1} attribute vectors
-            labels = rng.integers(0, 2, (n, model.num_classes)).astype("float32")
-        else:
-            labels = rng.integers(0, model.num_classes, n).astype("int32")
-        ds = tf.data.Dataset.from_tensor_slices((images, labels))
-    elif model.task in ("image_to_image", "super_resolution"):
-        in_ch = getattr(model, "in_channels", data_config.channels)
-        source = rng.uniform(-1, 1, (n, size, size, in_ch)).astype("float32")
-        ds = tf.data.Dataset.from_tensor_slices((source, images))
-    else:
-        ds = tf.data.Dataset.from_tensor_slices(images)
+    elements = model.task.synthetic_elements(model, n, size, data_config.channels, rng)
+    ds = tf.data.Dataset.from_tensor_slices(elements if len(elements) > 1 else elements[0])
     return ds.cache().repeat().batch(batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 

@@ -46,7 +46,8 @@ def add_export_parser(subparsers):
     p.add_argument("--quantization", choices=("none", "dynamic", "float16", "int8"), default=None,
                    help="TFLite quantization (default: the config's export.tflite_quantization).")
     p.add_argument("--output_dtype", choices=("float32", "uint8", "both"), default=None,
-                   help="Image outputs: float [-1, 1], uint8 [0, 255] or both (default: the config's export.output_dtype).")
+                   help="Image outputs: float [-1, 1], uint8 [0, 255] or both (default: the config's "
+                        "export.output_dtype).")
     p.add_argument("--signature", default="serving_default", help="Signature converted to TFLite / ONNX.")
     p.add_argument("--batch_size", type=int, default=1, help="Fixed batch of the TFLite model.")
     p.add_argument("--int8_io", action="store_true", help="int8 TFLite with int8 inputs/outputs (not float).")
@@ -77,7 +78,8 @@ def _verify_saved_model(model, path):
                       for k, v in inputs.items()}
             ref = {k: np.asarray(v) for k, v in fn(*[tf.constant(inputs[s.name]) for s in specs]).items()}
             g = graph.run(name, inputs)
-            e = {k: v.numpy() for k, v in loaded.signatures[name](**{k: tf.constant(v) for k, v in inputs.items()}).items()}
+            tensors = {k: tf.constant(v) for k, v in inputs.items()}
+            e = {k: v.numpy() for k, v in loaded.signatures[name](**tensors).items()}
             diff = 0.0
             for k, r in ref.items():
                 for out in (g, e):

@@ -3,8 +3,9 @@
 `tf.saved_model.load` can succeed on a SavedModel that TF Serving's C++ `SavedModelBundle` cannot load (variables that
 are captured by a signature but not tracked; docs/FRAMEWORK_NOTES.md#savedmodel-captured-variables).
 `GraphSavedModel` loads through `tf.compat.v1.saved_model.loader.load`, the same MetaGraph + variables path, so a test
-or the local server that uses it catches that class of bug. It also validates requests against the SignatureDef the way TF Serving does (strict dtypes,
-known dimensions), with messages that name the input, the signature and what was expected.
+or the local server that uses it catches that class of bug. It also validates requests against the SignatureDef the
+way TF Serving does (strict dtypes, known dimensions), with messages that name the input, the signature and what was
+expected.
 """
 
 from __future__ import annotations

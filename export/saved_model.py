@@ -88,7 +88,8 @@ def _wrap_endpoint(fn, output_dtype):
         outputs = fn(*args)
         if not isinstance(outputs, dict):
             raise ExportError(
-                f"Serving function {getattr(fn, '__name__', fn)} must return a dict of named outputs, got {type(outputs)}."
+                f"Serving function {getattr(fn, '__name__', fn)} must return a dict of named outputs, got "
+                f"{type(outputs)}."
             )
         return _post_process(outputs, output_dtype)
 
@@ -208,8 +209,8 @@ def _variables_check(model, generator, concrete_fns):
     if foreign:
         raise ExportError(
             f"{type(model).__name__}.serving_signatures() uses variables outside the inference generator "
-            f"({getattr(generator, 'name', generator)}): {foreign[:8]}. Only the inference (EMA) generator may be exported; "
-            "make the serving functions call `model.inference_generator` only."
+            f"({getattr(generator, 'name', generator)}): {foreign[:8]}. Only the inference (EMA) generator may be "
+            "exported; make the serving functions call `model.inference_generator` only."
         )
 
 
@@ -285,7 +286,8 @@ def export_saved_model(
         specs = list(specs)
         missing_names = [s for s in specs if not s.name]
         if missing_names:
-            raise ExportError(f"Signature {name!r} of {model_name} has unnamed TensorSpecs; serving needs named inputs.")
+            raise ExportError(
+                f"Signature {name!r} of {model_name} has unnamed TensorSpecs; serving needs named inputs.")
         decorated = archive.add_endpoint(name, _wrap_endpoint(fn, output_dtype), specs)
         concrete[name] = decorated.get_concrete_function()
     _variables_check(model, generator, concrete)

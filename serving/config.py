@@ -49,7 +49,8 @@ class ModelEntry:
 
     def __post_init__(self):
         if self.policy not in ("latest", "all", "specific"):
-            raise ValueError(f"Model {self.name!r}: version policy must be latest, all or specific, got {self.policy!r}.")
+            raise ValueError(f"Model {self.name!r}: version policy must be latest, all or specific, got "
+                             f"{self.policy!r}.")
         if self.policy == "specific" and not self.versions:
             raise ValueError(f"Model {self.name!r}: the 'specific' version policy needs versions.")
         if self.num_latest < 1:
@@ -182,7 +183,8 @@ def read_model_config(path_or_text, relative_to=None) -> list:
     entries = []
     for c in config.model_config_list.config:
         if c.model_platform not in ("", "tensorflow"):
-            raise ValueError(f"Model {c.name!r}: model_platform {c.model_platform!r} is not supported (tensorflow only).")
+            raise ValueError(f"Model {c.name!r}: model_platform {c.model_platform!r} is not supported (tensorflow "
+                             "only).")
         base = c.base_path
         if relative_to and not os.path.isabs(base) and "://" not in base:
             base = os.path.join(relative_to, base)

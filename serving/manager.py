@@ -27,7 +27,6 @@ from tfgan_zoo.export.graph_loader import GraphSavedModel, ServingError
 from tfgan_zoo.export.saved_model import list_versions, read_warmup_requests
 from tfgan_zoo.serving.config import ModelEntry
 
-
 MAX_LOAD_ATTEMPTS = 3
 
 

@@ -46,7 +46,6 @@ from tfgan_zoo.serving import rest_json
 from tfgan_zoo.serving.config import ModelEntry, read_model_config
 from tfgan_zoo.serving.manager import ModelManager
 
-
 DEFAULT_MAX_REQUEST_BYTES = 64 * 1024 * 1024
 #: how much of an oversized REST body is read (and dropped) so the client gets the 429 rather than a broken pipe
 _DRAIN_BYTES = 16 * 1024 * 1024
@@ -246,7 +245,8 @@ class _RestHandler(http.server.BaseHTTPRequestHandler):
         try:
             m = _STATUS_RE.fullmatch(path)
             if not m:
-                raise ServingError(f"Malformed request: GET {path}", code="INVALID_ARGUMENT" if path.lower().startswith("/v1/") else "NOT_FOUND")
+                raise ServingError(f"Malformed request: GET {path}",
+                                   code="INVALID_ARGUMENT" if path.lower().startswith("/v1/") else "NOT_FOUND")
             name, version, label, sub = m.groups()
             name = urllib.parse.unquote(name) if name else name
             if not name:
@@ -284,7 +284,8 @@ class _RestHandler(http.server.BaseHTTPRequestHandler):
             body = self._read_body()
             m = _PREDICT_RE.fullmatch(path)
             if not m:
-                raise ServingError(f"Malformed request: POST {path}", code="INVALID_ARGUMENT" if path.lower().startswith("/v1/") else "NOT_FOUND")
+                raise ServingError(f"Malformed request: POST {path}",
+                                   code="INVALID_ARGUMENT" if path.lower().startswith("/v1/") else "NOT_FOUND")
             name, version, label, method = m.groups()
             name = urllib.parse.unquote(name)
             version = int(version) if version else None

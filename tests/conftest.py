@@ -16,6 +16,9 @@ except RuntimeError:  # already initialised by another conftest; the check below
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# --doctest-modules imports every .py file it collects; this one is a worker script run as a subprocess.
+collect_ignore = ["training/mwms_worker.py"]
+
 
 def tiny_config_path(name):
     return os.path.join(REPO, "zoo_configs", name, f"{name}_tiny.yaml")

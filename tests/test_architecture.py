@@ -33,7 +33,8 @@ def _task_name_comparisons(tree):
         if not isinstance(node, ast.Compare):
             continue
         for operand in [node.left, *node.comparators]:
-            for sub in ast.walk(operand):
+            values = operand.elts if isinstance(operand, (ast.Tuple, ast.List, ast.Set)) else [operand]
+            for sub in values:
                 if isinstance(sub, ast.Constant) and sub.value in TASK_NAMES:
                     yield node.lineno, sub.value
 
@@ -49,7 +50,8 @@ def test_no_task_name_comparison_outside_the_task_module():
 
 
 def test_the_rule_catches_a_comparison():
-    tree = ast.parse('if model.task == "conditional" or kind in ("image_to_image", "x"):\n    pass\n')
+    tree = ast.parse('if model.task == "conditional" or kind in ("image_to_image", "x") or f("unconditional") == y:\n'
+                     '    pass\n')
     assert sorted(name for _, name in _task_name_comparisons(tree)) == ["conditional", "image_to_image"]
 
 

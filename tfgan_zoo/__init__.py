@@ -39,7 +39,8 @@ def build_model(name_or_config, **overrides):
     elif isinstance(name_or_config, str):
         name, params = name_or_config, {}
     else:
-        raise TypeError(f"build_model takes a model name, a config path or an ExperimentConfig, got {name_or_config!r}.")
+        raise TypeError(
+            f"build_model takes a model name, a config path or an ExperimentConfig, got {name_or_config!r}.")
     cls = get_model_class(name)
     params.update(overrides)
     valid = model_param_names(cls)
@@ -69,5 +70,5 @@ def list_presets(model=None):
     return _list_presets(model)
 
 
-__all__ = ["build_model", "from_preset", "list_presets", "list_models", "load_config", "get_model_class", "register_model", "ConfigError",
-           "ExperimentConfig", "__version__"]
+__all__ = ["build_model", "from_preset", "list_presets", "list_models", "load_config", "get_model_class",
+           "register_model", "ConfigError", "ExperimentConfig", "__version__"]

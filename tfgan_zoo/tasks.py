@@ -51,6 +51,9 @@ class Task:
     def __str__(self):
         return self.name
 
+    def __format__(self, spec):
+        return format(self.name, spec)
+
     def resolve(self, model) -> Task:
         """The concrete task of one model instance (only optional-label tasks depend on the instance)."""
         return self
@@ -127,6 +130,10 @@ class Task:
     def sample(self, model, num_images: int, seed: int | None = None, labels=None, sources=None):
         """Images for a preview or the `sample` command: `[N, H, W, C]` in [-1, 1] (numpy)."""
         return model.generate(num_images, seed=seed)
+
+    def synthetic_elements(self, model, n: int, image_size: int, channels: int, rng) -> tuple:
+        """Uniform[-1, 1] training data of the task's element structure (benchmarks): a tuple of arrays."""
+        return (rng.uniform(-1, 1, (n, image_size, image_size, channels)).astype("float32"),)
 
     def sample_grid(self, model, num_images: int, seed: int, pairs=None):
         """(images, ncols) of the training sample grid."""
@@ -206,8 +213,7 @@ class ClassConditionalTask(Task):
 
     def example_inputs(self, model, batch_size=2, seed=0):
         rng = np.random.default_rng(seed)
-        labels = (np.arange(batch_size) % max(1, int(model.num_classes))).astype(np.int32)
-        return {"latents": _latents(rng, model, batch_size), "labels": labels}
+        return {"latents": _latents(rng, model, batch_size), "labels": model.example_labels(batch_size)}
 
     def serving_signatures(self, model):
         g = model.inference_generator
@@ -228,6 +234,10 @@ class ClassConditionalTask(Task):
             ),
             "sample": (sample, [tf.TensorSpec([], tf.int32, name="seed"), tf.TensorSpec([None], tf.int32, name="labels")]),
         }
+
+    def synthetic_elements(self, model, n, image_size, channels, rng):
+        images = super().synthetic_elements(model, n, image_size, channels, rng)[0]
+        return images, model.random_labels(n, rng)
 
     def sample(self, model, num_images, seed=None, labels=None, sources=None):
         if labels is not None:
@@ -289,6 +299,10 @@ class ImageToImageTask(Task):
 
         spec = tf.TensorSpec([None, model.image_size, model.image_size, model.in_channels], tf.float32, name="images")
         return {"serving_default": (serving_default, [spec])}
+
+    def synthetic_elements(self, model, n, image_size, channels, rng):
+        source = rng.uniform(-1, 1, (n, image_size, image_size, model.in_channels)).astype("float32")
+        return source, super().synthetic_elements(model, n, image_size, channels, rng)[0]
 
     def sample(self, model, num_images, seed=None, labels=None, sources=None):
         if sources is None:

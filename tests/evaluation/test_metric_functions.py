@@ -111,7 +111,8 @@ def test_kid_is_unbiased_on_samples_of_one_distribution():
     for _ in range(300):
         x, y = rng.normal(size=(20, 8)), rng.normal(size=(20, 8))
         unbiased.append(mmd2_unbiased(x, y))
-        biased.append(polynomial_kernel(x, x).mean() + polynomial_kernel(y, y).mean() - 2 * polynomial_kernel(x, y).mean())
+        biased.append(polynomial_kernel(x, x).mean() + polynomial_kernel(y, y).mean()
+                      - 2 * polynomial_kernel(x, y).mean())
     se = np.std(unbiased) / np.sqrt(len(unbiased))
     assert abs(np.mean(unbiased)) < 3 * se
     assert np.mean(biased) > 10 * se

@@ -63,7 +63,8 @@ def dcgan():
 
 
 def test_protocol_registry_states_counts_and_networks():
-    assert {"fid50k", "fid10k", "kid50k", "is50k", "pr50k3", "swd16k", "digits_fid", "digits_is"} <= set(list_protocols())
+    expected = {"fid50k", "fid10k", "kid50k", "is50k", "pr50k3", "swd16k", "digits_fid", "digits_is"}
+    assert expected <= set(list_protocols())
     p = get_protocol("fid50k")
     assert (p.metric, p.num_fake, p.feature_net, p.resizer) == ("fid", 50_000, "inception", "graph_bilinear")
     assert "Inception" in p.description and get_protocol("digits_fid").resizer == "tf_bilinear"
@@ -146,7 +147,8 @@ def test_user_feature_network_and_missing_real_images():
     assert rec["protocol"] == "fid50k@n=64" and rec["feature_net"]["name"] == "mean_pool_4x4"
     assert rec["num_real"] == len(real)
     noise = np.random.default_rng(0).uniform(-1, 1, size=real.shape).astype(np.float32)
-    worse = evaluate(Replay(noise), ["fid"], num_samples=64, real_images=real, feature_net=MeanPoolNet(), progress=False)
+    worse = evaluate(Replay(noise), ["fid"], num_samples=64, real_images=real, feature_net=MeanPoolNet(),
+                     progress=False)
     assert 0 <= result["fid50k@n=64"] < 0.1 * worse["fid50k@n=64"]
 
 

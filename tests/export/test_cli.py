@@ -109,7 +109,8 @@ def test_export_onnx_without_tf2onnx_says_so(tmp_path, monkeypatch):
 
     real_find_spec = importlib.util.find_spec
     # CI installs the onnx extra: make tf2onnx look absent (only to this check) to reach the error path.
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tf2onnx" else real_find_spec(name, *a))
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "tf2onnx" else real_find_spec(name, *a))
     assert not onnx_available()
     with pytest.raises(ImportError, match=r"tfgan_zoo\[onnx\]"):
         run_export(_parse(["--config", _config(tmp_path), "--out", str(tmp_path / "o"), "--format", "onnx"]))

@@ -1,10 +1,10 @@
 """TFLite / LiteRT: fixed-batch builtin-ops conversion per model and quantization mode, verified in the interpreter.
 
 Tolerances are max |TFLite - SavedModel| on images in [-1, 1] from generators with randomized weights (outputs with
-std 0.06-0.3). Measured on the tiny models: float32 <= 2e-5 (BigGAN-deep's long residual chains; most <= 3e-7), dynamic <= 0.01, float16 <= 5e-4, int8 (conv generators)
-<= 0.034 with PSNR >= 48 dB. The bounds below leave about 3x headroom. Models whose quantization loses more
-(conditional/self-modulated batch norm, self-attention) declare their own bounds with the measured figures on the
-class (`tflite_quantization_bounds`).
+std 0.06-0.3). Measured on the tiny models: float32 <= 2e-5 (BigGAN-deep's long residual chains; most <= 3e-7),
+dynamic <= 0.01, float16 <= 5e-4, int8 (conv generators) <= 0.034 with PSNR >= 48 dB. The bounds below leave about
+3x headroom. Models whose quantization loses more (conditional/self-modulated batch norm, self-attention) declare their
+own bounds with the measured figures on the class (`tflite_quantization_bounds`).
 """
 
 import numpy as np

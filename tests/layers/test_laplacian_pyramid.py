@@ -1,13 +1,14 @@
 """Laplacian pyramid: shapes, exact reconstruction, band-pass content, and the layers inside Keras models."""
 
+import importlib
+
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-import importlib
-
-# the package re-exports a function of the same name, so `from tfgan_zoo.layers import laplacian_pyramid` is that function
+# the package re-exports a function of the same name, so `from tfgan_zoo.layers import laplacian_pyramid` is that
+# function
 lp = importlib.import_module("tfgan_zoo.layers.laplacian_pyramid")
 
 

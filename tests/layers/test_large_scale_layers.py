@@ -6,8 +6,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_zoo.training.distribute import mirrored_strategy
-
 from tfgan_zoo.layers.attention import SelfAttention
 from tfgan_zoo.layers.conditional_norm import ConditionalBatchNormalization, SelfModulatedBatchNormalization
 from tfgan_zoo.layers.projection import ProjectionHead
@@ -15,6 +13,7 @@ from tfgan_zoo.layers.spectral import sn_dense
 from tfgan_zoo.layers.standing_stats import accumulate_standing_statistics
 from tfgan_zoo.layers.tensor_ops import ChannelSlice, GlobalSumPooling2D
 from tfgan_zoo.layers.truncation import truncated_normal_from_seed
+from tfgan_zoo.training.distribute import mirrored_strategy
 
 
 def _bn(x, eps=1e-5):

@@ -2,9 +2,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_zoo.training.distribute import mirrored_strategy
-
 from tfgan_zoo.layers.minibatch_discrimination import MinibatchDiscrimination
+from tfgan_zoo.training.distribute import mirrored_strategy
 
 
 def _reference(x, t, kernels, dim, exclude_self=True):

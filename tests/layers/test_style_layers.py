@@ -104,8 +104,8 @@ def test_fir_kernel_and_constant_preservation():
     np.testing.assert_allclose(down[:, 1:-1, 1:-1], 1.0, rtol=1e-6)
     np.testing.assert_allclose(Blur([1, 2, 1])(ones).numpy()[:, 1:-1, 1:-1], 1.0, rtol=1e-6)
     assert Resample("up", "nearest")(ones).shape == (1, 16, 16, 2)
-    np.testing.assert_allclose(Resample("down", "average")(tf.reshape(tf.range(16.0), [1, 4, 4, 1])).numpy()[0, :, :, 0],
-                               [[2.5, 4.5], [10.5, 12.5]])
+    ramp = tf.reshape(tf.range(16.0), [1, 4, 4, 1])
+    np.testing.assert_allclose(Resample("down", "average")(ramp).numpy()[0, :, :, 0], [[2.5, 4.5], [10.5, 12.5]])
     with pytest.raises(ValueError, match="mode"):
         Resample("down", "nearest")
 

@@ -1,7 +1,6 @@
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 from tfgan_zoo.layers.virtual_batch_norm import DropReference, ReferenceBatch, VirtualBatchNormalization
 

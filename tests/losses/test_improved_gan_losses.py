@@ -1,14 +1,12 @@
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_zoo.training.distribute import mirrored_strategy
-
-import keras
-
 from tfgan_zoo.losses.feature_matching import feature_matching_loss, global_batch_mean
 from tfgan_zoo.losses.historical_averaging import HistoricalAverage, historical_averaging_penalty
 from tfgan_zoo.losses.label_smoothing import one_sided_smoothed_discriminator_loss
+from tfgan_zoo.training.distribute import mirrored_strategy
 
 
 def test_feature_matching_distances_and_gradient_only_to_the_fake_side():

@@ -26,7 +26,8 @@ def test_minimax_and_non_saturating():
     np.testing.assert_allclose(losses.minimax_generator_loss(F).numpy(), np.log(1 - sigmoid(F)), rtol=1e-5)
     np.testing.assert_allclose(losses.non_saturating_generator_loss(F).numpy(), -np.log(sigmoid(F)), rtol=1e-5)
     # at D = 1/2 everywhere (logit 0) the discriminator loss is 2·log 2 (Goodfellow et al., Theorem 1)
-    np.testing.assert_allclose(losses.minimax_discriminator_loss(np.zeros(2), np.zeros(2)).numpy(), 2 * np.log(2), rtol=1e-6)
+    np.testing.assert_allclose(losses.minimax_discriminator_loss(np.zeros(2), np.zeros(2)).numpy(), 2 * np.log(2),
+                               rtol=1e-6)
 
 
 def test_least_squares_codes():

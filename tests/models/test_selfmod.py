@@ -2,6 +2,7 @@ import keras
 import numpy as np
 
 import tfgan_zoo
+from tfgan_zoo import tasks
 from tfgan_zoo.layers.conditional_norm import SelfModulatedBatchNormalization
 from tests.contract.helpers import build_tiny
 
@@ -12,7 +13,7 @@ def _smbn(model):
 
 def test_every_generator_bn_is_self_modulated_by_z():
     m, _ = build_tiny("selfmod")
-    assert m.task == "unconditional"
+    assert m.task is tasks.UNCONDITIONAL
     bns = _smbn(m.generator)
     assert len(bns) == 3 and all(b.hidden_units == 4 for b in bns)
     plain = [layer for layer in m.generator.layers if isinstance(layer, keras.layers.BatchNormalization)]
@@ -30,7 +31,7 @@ def test_conditional_combination_and_resnet_variant():
     m = tfgan_zoo.build_model("zoo_configs/selfmod/selfmod_tiny.yaml")
     cond = type(m)(**{**m.get_config(), "num_classes": 3, "architecture": "resnet", "g_base_channels": 8,
                       "d_base_channels": 8})
-    assert cond.task == "conditional"
+    assert cond.task is tasks.CLASS_CONDITIONAL
     bn = _smbn(cond.generator)[0]
     assert bn.hidden.kernel.shape[0] == 8 + cond.shared_dim  # [embed(y), z]
     assert cond.discriminator.get_layer("projection").num_classes == 3

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import tfgan_zoo
+from tfgan_zoo import tasks
 from tfgan_zoo.layers.conditional_norm import ConditionalBatchNormalization
 from tfgan_zoo.layers.projection import ProjectionHead
 from tfgan_zoo.models.sngan import sngan_networks
@@ -67,7 +68,7 @@ def test_unconditional_variant_trains_generates_and_serves():
     from tfgan_zoo.training import build_and_compile
 
     m = build_and_compile(cfg)
-    assert m.task == "unconditional"
+    assert m.task is tasks.UNCONDITIONAL
     assert m.discriminator.get_layer("projection").num_classes == 0
     assert len(m.generator.inputs) == 1
     h = m.fit(fixed_dataset(m, cfg), steps_per_epoch=1, epochs=1, verbose=0).history

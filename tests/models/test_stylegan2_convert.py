@@ -2,8 +2,9 @@
 
 The fixtures are written in the official variable layout by `zoo_to_official` below, an inverse written
 separately from the converter (NCHW constants and noise, mod_bias without the +1, Dense0 rows in NCHW order),
-from a tiny zoo model whose weights are randomised (to multiples of 2^-10, so that the ±1 of mod_bias is exact); converting them back into a fresh model
-must reproduce the images, the discriminator scores and every weight bit for bit.
+from a tiny zoo model whose weights are randomised (to multiples of 2^-10, so that the ±1 of mod_bias is exact);
+converting them back into a fresh model must reproduce the images, the discriminator scores and every weight bit for
+bit.
 """
 
 import numpy as np

@@ -30,7 +30,8 @@ def test_build_records_exactly_what_tfgan_zoo_eval_measures(tmp_path):
 
     out = tmp_path / "eval.json"  # the same checkpoint through the CLI
     assert cli_main(["eval", "--config", TINY, "--checkpoint", str(workdir / "checkpoints"), "--metrics",
-                     "digits_fid,digits_is,digits_coverage", "--num_samples", "48", "--quiet", "--output", str(out)]) == 0
+                     "digits_fid,digits_is,digits_coverage", "--num_samples", "48", "--quiet",
+                     "--output", str(out)]) == 0
     measured = {r["protocol"]: r["values"] for r in json.loads(out.read_text())["records"]}
     assert measured.keys() == recorded.keys()
     for protocol, values in measured.items():

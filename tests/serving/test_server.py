@@ -144,7 +144,8 @@ def test_grpc_error_codes(zoo, server, stub):
                         "expects dtype float32 but got float64"),
         "int labels as float": (_request("cgan", latents=example_batch(zoo.get("cgan")[0])["latents"],
                                          labels=np.zeros(3, np.float32)),
-                                grpc.StatusCode.INVALID_ARGUMENT, "'labels' of signature 'serving_default' expects dtype int32"),
+                                grpc.StatusCode.INVALID_ARGUMENT,
+                                "'labels' of signature 'serving_default' expects dtype int32"),
         "mismatched batch": (_request("cgan", latents=np.zeros((3, zoo.get("cgan")[0].latent_dim), np.float32),
                                       labels=np.zeros(2, np.int32)), grpc.StatusCode.INVALID_ARGUMENT, ""),
     }
@@ -261,7 +262,8 @@ def test_rest_row_format_with_several_outputs(zoo, server):
                                model.generate(2, seed=4, labels=[1, 2]), atol=1e-6)
     code, doc = _post(server, "/v1/models/cgan:predict", json.dumps({
         "instances": [{"latents": [0.1] * model.latent_dim, "labels": 3}]}).encode())
-    assert code == 200 and np.asarray(doc["predictions"]).shape == (1, model.image_size, model.image_size, model.channels)
+    assert code == 200
+    assert np.asarray(doc["predictions"]).shape == (1, model.image_size, model.image_size, model.channels)
 
 
 def test_concurrent_clients(zoo, server):

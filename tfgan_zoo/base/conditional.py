@@ -29,6 +29,14 @@ class ConditionalGAN(BaseGAN):
         batch = self.task.split_batch(self, data)
         return batch["images"], batch["labels"]
 
+    def example_labels(self, n):
+        """Valid inference labels for `n` examples: classes 0, 1, ... cycling."""
+        return (np.arange(n) % max(1, int(self.num_classes))).astype(np.int32)
+
+    def random_labels(self, n, rng):
+        """Random training labels for `n` examples (synthetic benchmark data)."""
+        return rng.integers(0, max(1, int(self.num_classes)), n).astype(np.int32)
+
     def check_labels(self, labels):
         labels = np.asarray(labels)
         if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):

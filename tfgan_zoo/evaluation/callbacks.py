@@ -71,7 +71,8 @@ class EvaluationCallback(keras.callbacks.Callback):
     def _evaluate(self):
         if self._reference is None and self._real[0] is not None:
             images, labels = self._real
-            self._reference = protocols_lib.Reference(np.asarray(images), None if labels is None else np.asarray(labels))
+            self._reference = protocols_lib.Reference(np.asarray(images),
+                                                      None if labels is None else np.asarray(labels))
         result = protocols_lib.evaluate(
             self.model,
             self.metrics,

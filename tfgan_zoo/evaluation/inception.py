@@ -30,7 +30,8 @@ def default_inception_path() -> Path:
     env = os.environ.get(INCEPTION_ENV)
     if env:
         return Path(env).expanduser()
-    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "tfgan_zoo" / "inception-2015-12-05" / INCEPTION_GRAPH_FILE
+    keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+    return keras_home / "tfgan_zoo" / "inception-2015-12-05" / INCEPTION_GRAPH_FILE
 
 
 def _missing_inception_message(path: Path) -> str:
@@ -103,7 +104,8 @@ class TFInceptionNetwork(FeatureNetwork):
             (pool3,) = tf.compat.v1.import_graph_def(
                 graph_def, input_map={"ExpandDims:0": images}, return_elements=["pool_3:0"], name="inception"
             )
-            weights = tf.compat.v1.get_default_graph().get_operation_by_name("inception/softmax/logits/MatMul").inputs[1]
+            matmul = tf.compat.v1.get_default_graph().get_operation_by_name("inception/softmax/logits/MatMul")
+            weights = matmul.inputs[1]
             features = tf.reshape(pool3, [-1, 2048])
             return features, tf.matmul(features, weights)
 
@@ -120,11 +122,12 @@ class TFInceptionNetwork(FeatureNetwork):
         signatures = dict(getattr(loaded, "signatures", {}) or {})
         if not signatures:
             raise ValueError(f"The SavedModel at '{path}' has no signatures; expected one returning pool_3 and logits.")
-        key = "default" if "default" in signatures else ("serving_default" if "serving_default" in signatures else sorted(signatures)[0])
+        key = next((k for k in ("default", "serving_default") if k in signatures), sorted(signatures)[0])
         sig = signatures[key]
         outputs = set(sig.structured_outputs)
         if not {"pool_3", "logits"} <= outputs:
-            raise ValueError(f"Signature '{key}' of '{path}' returns {sorted(outputs)}; expected 'pool_3' and 'logits'.")
+            raise ValueError(
+                f"Signature '{key}' of '{path}' returns {sorted(outputs)}; expected 'pool_3' and 'logits'.")
         _, kwargs = sig.structured_input_signature
         (input_name,) = list(kwargs)
         self._loaded = loaded
@@ -176,7 +179,8 @@ class KerasInceptionV3Network(FeatureNetwork):
         import keras
 
         if weights == "imagenet":
-            cached = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models" / KERAS_INCEPTION_WEIGHTS_FILE
+            keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+            cached = keras_home / "models" / KERAS_INCEPTION_WEIGHTS_FILE
             if not cached.is_file():
                 raise FileNotFoundError(
                     f"Keras InceptionV3 ImageNet weights are not at '{cached}' and tfgan_zoo does not download them. "
@@ -195,7 +199,8 @@ class KerasInceptionV3Network(FeatureNetwork):
         )
         if weights is not None:
             base.load_weights(str(weights))
-        self.model = keras.Model(base.input, [base.get_layer("avg_pool").output, base.output], name="inception_v3_features")
+        self.model = keras.Model(base.input, [base.get_layer("avg_pool").output, base.output],
+                                 name="inception_v3_features")
         self.input_size = (input_size, input_size)
         self.resizer = resizer
         self.batch_size = batch_size

@@ -61,7 +61,8 @@ def kid_from_features(
     rng = np.random.default_rng(seed)
     values = np.array(
         [
-            mmd2_unbiased(real[rng.choice(len(real), size, replace=False)], fake[rng.choice(len(fake), size, replace=False)])
+            mmd2_unbiased(real[rng.choice(len(real), size, replace=False)],
+                          fake[rng.choice(len(fake), size, replace=False)])
             for _ in range(num_subsets)
         ]
     )

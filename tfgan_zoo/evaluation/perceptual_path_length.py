@@ -108,7 +108,8 @@ def feature_distance(feature_model, preprocess: Callable | None = None, resize: 
         return preprocess(x) if preprocess is not None else x
 
     def outputs(x):
-        out = feature_model(prepare(x), training=False) if hasattr(feature_model, "layers") else feature_model(prepare(x))
+        x = prepare(x)
+        out = feature_model(x, training=False) if hasattr(feature_model, "layers") else feature_model(x)
         if isinstance(out, dict):
             out = list(out.values())
         return out if isinstance(out, (list, tuple)) else [out]

@@ -63,7 +63,8 @@ class Protocol:
 
     def __post_init__(self):
         if not self.resizer:
-            default = {"inception": "graph_bilinear", "digits": "tf_bilinear", "pixels": "none"}.get(self.feature_net, "")
+            defaults = {"inception": "graph_bilinear", "digits": "tf_bilinear", "pixels": "none"}
+            default = defaults.get(self.feature_net, "")
             object.__setattr__(self, "resizer", default)
 
 
@@ -76,22 +77,51 @@ _DIGITS = "shipped digits classifier (64-d pooled features, 10 logits), images r
 PROTOCOLS: dict[str, Protocol] = {
     p.name: p
     for p in [
-        Protocol("fid50k", "fid", 50_000, None, "inception", {}, f"FID, 50k generated vs all real training images; {_INCEPTION} (StudioGAN v0.4, stylegan2-ada fid50k_full)."),
-        Protocol("fid10k", "fid", 10_000, None, "inception", {}, f"FID, 10k generated vs all given real images; {_INCEPTION} (StudioGAN v0.3 used 10k vs 10k test)."),
-        Protocol("kid50k", "kid", 50_000, None, "inception", {"num_subsets": 100, "subset_size": 1000}, f"KID ×1, 50k generated vs all real, mean of 100 subsets of 1000; {_INCEPTION} (stylegan2-ada kid50k_full)."),
-        Protocol("is50k", "is", 50_000, 0, "inception", {"splits": 10}, f"Inception Score of 50k generated images in 10 splits (mean ± std); {_INCEPTION} (Salimans et al. 2016)."),
-        Protocol("pr50k3", "pr", 50_000, 50_000, "inception", {"k": 3}, f"Improved precision/recall, k=3, 50k generated vs 50k real; {_INCEPTION} (Kynkäänniemi et al. 2019; stylegan2-ada pr50k3_full)."),
-        Protocol("dc10k5", "dc", 10_000, 10_000, "inception", {"k": 5}, f"Density/coverage, k=5, 10k generated vs 10k real; {_INCEPTION} (Naeem et al. 2020)."),
-        Protocol("swd16k", "swd", 16_384, 16_384, "pixels", {"min_resolution": 16, "patches_per_image": 128, "patch_size": 7, "repeats": 4, "directions": 128}, "Sliced Wasserstein distance on Laplacian-pyramid 7×7 patches, 16,384 images per set, 128 patches per image and level, 512 projections (PGGAN)."),
-        Protocol("digits_fid", "fid", 2_000, None, "digits", {}, f"FID, 2,000 generated vs the 1,797 bundled digits; {_DIGITS}."),
-        Protocol("digits_kid", "kid", 2_000, None, "digits", {"num_subsets": 100, "subset_size": 500}, f"KID, 2,000 generated vs the 1,797 digits, mean of 100 subsets of 500; {_DIGITS}."),
-        Protocol("digits_is", "is", 2_000, 0, "digits", {"splits": 10}, f"Inception-Score formula on the digits classifier's softmax, 2,000 images in 10 splits (maximum 10); {_DIGITS}."),
-        Protocol("digits_pr", "pr", 1_797, 1_797, "digits", {"k": 3}, f"Improved precision/recall, k=3, 1,797 generated vs the 1,797 digits; {_DIGITS}."),
-        Protocol("digits_dc", "dc", 1_797, 1_797, "digits", {"k": 5}, f"Density/coverage, k=5, 1,797 generated vs the 1,797 digits; {_DIGITS}."),
-        Protocol("digits_coverage", "coverage", 1_797, 1_797, "digits", {"k": 5}, f"Per-class coverage (k=5 balls within each real class) and the generated class histogram; {_DIGITS}."),
-        Protocol("digits_class_accuracy", "class_accuracy", 2_000, 0, "digits", {}, f"Class accuracy of a conditional generator's samples: the fraction of 2,000 images (200 per class) the classifier assigns to the class they were generated for, and per class (ACGAN's discriminability); {_DIGITS} (99.1% on held-out real digits)."),
-        Protocol("digits_swd", "swd", 1_797, 1_797, "pixels", {"min_resolution": 16, "patches_per_image": 128, "patch_size": 7, "repeats": 4, "directions": 128}, "PGGAN's SWD on the 1,797 digits vs 1,797 generated images (levels 32 and 16 at 32×32)."),
-        Protocol("digits_parzen", "parzen", 10_000, None, "pixels", {"sigmas": DEFAULT_SIGMAS}, "Parzen-window log-likelihood (nats) of the 180 held-out digits (tfgan_zoo.data's test split) under 10k generated images in [0, 1]; σ chosen on the training split over logspace(-1, 0, 10) (Goodfellow et al. 2014's protocol; digits has no separate validation split)."),
+        Protocol("fid50k", "fid", 50_000, None, "inception", {},
+                 f"FID, 50k generated vs all real training images; {_INCEPTION} (StudioGAN v0.4, stylegan2-ada "
+                 "fid50k_full)."),
+        Protocol("fid10k", "fid", 10_000, None, "inception", {},
+                 f"FID, 10k generated vs all given real images; {_INCEPTION} (StudioGAN v0.3 used 10k vs 10k test)."),
+        Protocol("kid50k", "kid", 50_000, None, "inception", {"num_subsets": 100, "subset_size": 1000},
+                 f"KID ×1, 50k generated vs all real, mean of 100 subsets of 1000; {_INCEPTION} (stylegan2-ada "
+                 "kid50k_full)."),
+        Protocol("is50k", "is", 50_000, 0, "inception", {"splits": 10},
+                 f"Inception Score of 50k generated images in 10 splits (mean ± std); {_INCEPTION} (Salimans et al. "
+                 "2016)."),
+        Protocol("pr50k3", "pr", 50_000, 50_000, "inception", {"k": 3},
+                 f"Improved precision/recall, k=3, 50k generated vs 50k real; {_INCEPTION} (Kynkäänniemi et al. "
+                 "2019; stylegan2-ada pr50k3_full)."),
+        Protocol("dc10k5", "dc", 10_000, 10_000, "inception", {"k": 5},
+                 f"Density/coverage, k=5, 10k generated vs 10k real; {_INCEPTION} (Naeem et al. 2020)."),
+        Protocol("swd16k", "swd", 16_384, 16_384, "pixels",
+                 {"min_resolution": 16, "patches_per_image": 128, "patch_size": 7, "repeats": 4, "directions": 128},
+                 "Sliced Wasserstein distance on Laplacian-pyramid 7×7 patches, 16,384 images per set, 128 patches "
+                 "per image and level, 512 projections (PGGAN)."),
+        Protocol("digits_fid", "fid", 2_000, None, "digits", {},
+                 f"FID, 2,000 generated vs the 1,797 bundled digits; {_DIGITS}."),
+        Protocol("digits_kid", "kid", 2_000, None, "digits", {"num_subsets": 100, "subset_size": 500},
+                 f"KID, 2,000 generated vs the 1,797 digits, mean of 100 subsets of 500; {_DIGITS}."),
+        Protocol("digits_is", "is", 2_000, 0, "digits", {"splits": 10},
+                 "Inception-Score formula on the digits classifier's softmax, 2,000 images in 10 splits (maximum "
+                 f"10); {_DIGITS}."),
+        Protocol("digits_pr", "pr", 1_797, 1_797, "digits", {"k": 3},
+                 f"Improved precision/recall, k=3, 1,797 generated vs the 1,797 digits; {_DIGITS}."),
+        Protocol("digits_dc", "dc", 1_797, 1_797, "digits", {"k": 5},
+                 f"Density/coverage, k=5, 1,797 generated vs the 1,797 digits; {_DIGITS}."),
+        Protocol("digits_coverage", "coverage", 1_797, 1_797, "digits", {"k": 5},
+                 "Per-class coverage (k=5 balls within each real class) and the generated class histogram; "
+                 f"{_DIGITS}."),
+        Protocol("digits_class_accuracy", "class_accuracy", 2_000, 0, "digits", {},
+                 "Class accuracy of a conditional generator's samples: the fraction of 2,000 images (200 per class) "
+                 "the classifier assigns to the class they were generated for, and per class (ACGAN's "
+                 f"discriminability); {_DIGITS} (99.1% on held-out real digits)."),
+        Protocol("digits_swd", "swd", 1_797, 1_797, "pixels",
+                 {"min_resolution": 16, "patches_per_image": 128, "patch_size": 7, "repeats": 4, "directions": 128},
+                 "PGGAN's SWD on the 1,797 digits vs 1,797 generated images (levels 32 and 16 at 32×32)."),
+        Protocol("digits_parzen", "parzen", 10_000, None, "pixels", {"sigmas": DEFAULT_SIGMAS},
+                 "Parzen-window log-likelihood (nats) of the 180 held-out digits (tfgan_zoo.data's test split) under "
+                 "10k generated images in [0, 1]; σ chosen on the training split over logspace(-1, 0, 10) (Goodfellow "
+                 "et al. 2014's protocol; digits has no separate validation split)."),
     ]
 }
 
@@ -102,7 +132,8 @@ def list_protocols() -> list[str]:
 
 def get_protocol(name: str) -> Protocol:
     if name not in PROTOCOLS:
-        raise KeyError(f"Unknown protocol {name!r}. Known: {', '.join(list_protocols())}; or a metric: {', '.join(METRICS)}.")
+        raise KeyError(f"Unknown protocol {name!r}. Known: {', '.join(list_protocols())}; or a metric: "
+                       f"{', '.join(METRICS)}.")
     return PROTOCOLS[name]
 
 
@@ -110,11 +141,14 @@ def _default_protocol(metric: str, digits: bool) -> Protocol:
     if digits:
         name = {"coverage": "digits_coverage"}.get(metric, f"digits_{metric}")
         return PROTOCOLS[name]
-    name = {"fid": "fid50k", "kid": "kid50k", "is": "is50k", "pr": "pr50k3", "dc": "dc10k5", "swd": "swd16k"}.get(metric)
+    inception_defaults = {"fid": "fid50k", "kid": "kid50k", "is": "is50k", "pr": "pr50k3", "dc": "dc10k5",
+                          "swd": "swd16k"}
+    name = inception_defaults.get(metric)
     if name is None:
         raise ValueError(
             f"Metric {metric!r} has no Inception protocol: per-class coverage and class accuracy need a classifier "
-            "of the real classes (use feature_net='digits' for digits models) and the Parzen protocol is defined for digits here."
+            "of the real classes (use feature_net='digits' for digits models) and the Parzen protocol is defined for "
+            "digits here."
         )
     return PROTOCOLS[name]
 
@@ -129,12 +163,14 @@ def resolve_protocol(spec, feature_net_kind: str | None = None, num_samples: int
     elif spec in METRICS:
         proto = _default_protocol(spec, feature_net_kind == "digits")
     else:
-        raise KeyError(f"Unknown metric or protocol {spec!r}. Metrics: {', '.join(METRICS)}; protocols: {', '.join(list_protocols())}.")
+        raise KeyError(f"Unknown metric or protocol {spec!r}. Metrics: {', '.join(METRICS)}; protocols: "
+                       f"{', '.join(list_protocols())}.")
     if num_samples is not None and num_samples != proto.num_fake:
         num_real = proto.num_real
         if num_real and num_real == proto.num_fake:
             num_real = num_samples  # equal-size protocols (P/R, D/C, coverage, SWD) stay equal-size
-        proto = dataclasses.replace(proto, name=f"{proto.name}@n={num_samples}", num_fake=int(num_samples), num_real=num_real)
+        proto = dataclasses.replace(proto, name=f"{proto.name}@n={num_samples}", num_fake=int(num_samples),
+                                    num_real=num_real)
     return proto
 
 
@@ -265,12 +301,14 @@ def _compute(proto: Protocol, fake: dict, real: dict, seed: int) -> tuple[dict, 
     if m == "fid":
         return {"value": fid_from_features(real["features"], fake["features"], method=o.get("method", "auto"))}, {}
     if m == "kid":
-        mean, std = kid_from_features(real["features"], fake["features"], o.get("num_subsets", 100), o.get("subset_size", 1000), seed)
+        mean, std = kid_from_features(real["features"], fake["features"], o.get("num_subsets", 100),
+                                      o.get("subset_size", 1000), seed)
         return {"value": mean}, {"std": std}
     if m == "is":
         if fake.get("logits") is None:
             raise ValueError("The Inception Score needs a feature network with a classifier head.")
-        mean, std = inception_score(fake["logits"], splits=min(o.get("splits", 10), len(fake["logits"])), from_logits=True)
+        mean, std = inception_score(fake["logits"], splits=min(o.get("splits", 10), len(fake["logits"])),
+                                    from_logits=True)
         return {"value": mean}, {"std": std}
     if m == "pr":
         return precision_recall(real["features"], fake["features"], k=o.get("k", 3)), {}
@@ -297,7 +335,8 @@ def _compute(proto: Protocol, fake: dict, real: dict, seed: int) -> tuple[dict, 
         return {"value": out["mean"]}, {"levels": out["levels"], "note": "unscaled; PGGAN tables print ×1e3"}
     if m == "parzen":
         flat = lambda x: ((x.reshape(len(x), -1) + 1.0) / 2.0).astype(np.float64)  # noqa: E731
-        out = parzen_estimate(flat(fake["images"]), flat(real["validation"]), flat(real["test"]), o.get("sigmas", DEFAULT_SIGMAS))
+        out = parzen_estimate(flat(fake["images"]), flat(real["validation"]), flat(real["test"]),
+                              o.get("sigmas", DEFAULT_SIGMAS))
         return {"value": out["log_likelihood"]}, {"std_error": out["std_error"], "sigma": out["sigma"]}
     raise ValueError(f"Unknown metric {m!r}.")
 
@@ -329,7 +368,8 @@ def _default_real_images(image_shape) -> tuple[np.ndarray, np.ndarray]:
     """The bundled digits at the generated images' size and channels."""
     size, channels = image_shape[0], image_shape[2]
     if image_shape[0] != image_shape[1] or channels not in (1, 3):
-        raise ValueError(f"Cannot match the bundled digits to generated images of shape {image_shape}; pass real_images=.")
+        raise ValueError(f"Cannot match the bundled digits to generated images of shape {image_shape}; pass "
+                         "real_images=.")
     images, labels = digits_lib.digits_images(size)
     if channels == 3:
         images = np.repeat(images, 3, axis=-1)
@@ -422,7 +462,8 @@ def evaluate(
     needs_reference = any(p.metric not in ("is", "parzen", "class_accuracy") for p, _ in plans)
     if reference is None and needs_reference:
         if real_images is None:
-            needs_real = [p.name for p, net in plans if p.metric != "is" and _net_kind(net) != "digits" and p.feature_net != "pixels"]
+            needs_real = [p.name for p, net in plans
+                          if p.metric != "is" and _net_kind(net) != "digits" and p.feature_net != "pixels"]
             needs_real += [p.name for p, net in plans if p.feature_net == "pixels" and not p.name.startswith("digits_")]
             if needs_real:
                 raise ValueError(
@@ -431,7 +472,8 @@ def evaluate(
                 )
             real_images, default_labels = _default_real_images(image_shape)
             real_labels = default_labels if real_labels is None else real_labels
-        reference = Reference(check_images(real_images, "real_images"), None if real_labels is None else np.asarray(real_labels))
+        reference = Reference(check_images(real_images, "real_images"),
+                              None if real_labels is None else np.asarray(real_labels))
 
     records = []
     for proto, net in plans:
@@ -440,7 +482,8 @@ def evaluate(
             fake = {"images": fake_images[:n]}
             if proto.metric == "parzen":
                 if not proto.name.startswith("digits_"):
-                    raise ValueError("The Parzen protocol is defined on the digits splits; call parzen_estimate() for others.")
+                    raise ValueError("The Parzen protocol is defined on the digits splits; call parzen_estimate() for "
+                                     "others.")
                 real = {"validation": _split_like(image_shape, "train"), "test": _split_like(image_shape, "test")}
                 num_real = len(real["test"])
             else:

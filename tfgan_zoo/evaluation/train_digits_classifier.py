@@ -28,7 +28,8 @@ def train(output_dir=digits.ASSETS, epochs: int = 60, seed: int = 0, batch_size:
     x_train, y_train = digits.digits_images(32, "train")
     x_test, y_test = digits.digits_images(32, "test")
     arch = {"image_size": 32, "filters": [16, 32, 64], "num_classes": 10, "dropout": 0.3}
-    model = digits.build_digits_classifier(arch["image_size"], tuple(arch["filters"]), arch["num_classes"], arch["dropout"])
+    model = digits.build_digits_classifier(arch["image_size"], tuple(arch["filters"]), arch["num_classes"],
+                                           arch["dropout"])
     augment = keras.Sequential(
         [
             keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", fill_value=-1.0, seed=seed),
@@ -60,7 +61,8 @@ def train(output_dir=digits.ASSETS, epochs: int = 60, seed: int = 0, batch_size:
     output_dir.mkdir(parents=True, exist_ok=True)
     weights_path = output_dir / "digits_classifier.weights.h5"
     # Save from an uncompiled twin so the file holds the network's weights only (no optimizer slots).
-    export = digits.build_digits_classifier(arch["image_size"], tuple(arch["filters"]), arch["num_classes"], arch["dropout"])
+    export = digits.build_digits_classifier(arch["image_size"], tuple(arch["filters"]), arch["num_classes"],
+                                            arch["dropout"])
     export.set_weights(model.get_weights())
     export.save_weights(str(weights_path))
     config = {

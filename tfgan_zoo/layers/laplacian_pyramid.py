@@ -91,7 +91,8 @@ def laplacian_pyramid(images, levels):
 def reconstruct_from_laplacian_pyramid(pyramid):
     """Inverse of `laplacian_pyramid`: I_K, then I_k = u(I_{k+1}) + h_k down to I_0."""
     if len(pyramid) < 2:
-        raise ValueError(f"A Laplacian pyramid has at least one band-pass level and the low-pass image; got {len(pyramid)} entries.")
+        raise ValueError("A Laplacian pyramid has at least one band-pass level and the low-pass image; got "
+                         f"{len(pyramid)} entries.")
     image = tf.convert_to_tensor(pyramid[-1])
     for h in reversed(pyramid[:-1]):
         image = upsample(image) + h

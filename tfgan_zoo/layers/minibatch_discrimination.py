@@ -43,7 +43,8 @@ class MinibatchDiscrimination(keras.layers.Layer):
 
     def build(self, input_shape):
         if len(input_shape) != 2:
-            raise ValueError(f"MinibatchDiscrimination takes flat features [B, A], got shape {input_shape}; flatten first.")
+            raise ValueError(f"MinibatchDiscrimination takes flat features [B, A], got shape {input_shape}; flatten "
+                             "first.")
         self.kernel = self.add_weight(
             name="kernel",
             shape=(input_shape[-1], self.num_kernels * self.kernel_dim),

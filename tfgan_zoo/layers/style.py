@@ -363,6 +363,6 @@ class SelectW(keras.layers.Layer):
 
 
 __all__ = [
-    "AdaIN", "BiasActivation", "BroadcastW", "ConstantInput", "SelectW", "ModulatedConv2D", "NoiseInjection", "ToRGB", "WAverage",
-    "broadcast_w",
+    "AdaIN", "BiasActivation", "BroadcastW", "ConstantInput", "SelectW", "ModulatedConv2D", "NoiseInjection", "ToRGB",
+    "WAverage", "broadcast_w",
 ]

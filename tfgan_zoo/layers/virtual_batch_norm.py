@@ -112,7 +112,8 @@ class VirtualBatchNormalization(keras.layers.Layer):
         var = tf.maximum(new * ex_sq + (1.0 - new) * ref_sq - tf.square(mean), 0.0)
         ref_var = tf.maximum(ref_sq - tf.square(ref_mean), 0.0)
         out = tf.concat(
-            [(ref - ref_mean) * tf.math.rsqrt(ref_var + self.epsilon), (rest - mean) * tf.math.rsqrt(var + self.epsilon)],
+            [(ref - ref_mean) * tf.math.rsqrt(ref_var + self.epsilon),
+             (rest - mean) * tf.math.rsqrt(var + self.epsilon)],
             axis=0,
         )
         out = out * tf.cast(self.gamma, tf.float32) + tf.cast(self.beta, tf.float32)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 
 import keras
+
 from tfgan_zoo.layers.attention import SelfAttention
 from tfgan_zoo.layers.conditional_norm import ConditionalBatchNormalization, SelfModulatedBatchNormalization
 from tfgan_zoo.layers.projection import ProjectionHead
@@ -47,7 +48,8 @@ def _inits(init):
 def num_blocks(image_size, bottom_width=4):
     n = math.log2(image_size / bottom_width) if image_size > 0 else -1
     if n < 1 or n != int(n):
-        raise ValueError(f"image_size must be {bottom_width}·2^k with k >= 1 (8, 16, 32, 64, 128, ...), got {image_size}.")
+        raise ValueError(f"image_size must be {bottom_width}·2^k with k >= 1 (8, 16, 32, 64, 128, ...), got "
+                         f"{image_size}.")
     return int(n)
 
 

@@ -53,7 +53,8 @@ DEFAULT_METRICS = ("digits_fid", "digits_is", "digits_coverage")
 #: Largest weights file a shipped preset may have, in MB (the wheel carries every preset).
 DEFAULT_MAX_MB = 5.0
 #: The bundled data's provenance and the license the weights are released under.
-DIGITS_DATASET = "scikit-learn digits (1,797 8×8 grey-scale handwritten digits, UCI Optical Recognition of Handwritten Digits)"
+DIGITS_DATASET = ("scikit-learn digits (1,797 8×8 grey-scale handwritten digits, UCI Optical Recognition of "
+                  "Handwritten Digits)")
 LICENSE = "weights: released with tfgan_zoo under its license; training data: UCI handwritten digits, CC BY 4.0"
 
 

@@ -122,7 +122,8 @@ class _Mapper:
                 else:
                     self._assign(var, value, f"{key}.{torch_name}", f"{layer_name}/{var.name}")
             if self._take(f"{key}.num_batches_tracked") is not None:
-                self.report.ignored.append((f"{key}.num_batches_tracked", "a training counter; inference does not use it"))
+                self.report.ignored.append((f"{key}.num_batches_tracked",
+                                            "a training counter; inference does not use it"))
             return
         # Instance norm: affine=False in the official code (no parameters) unless trained with affine=True.
         for torch_name, var, identity in (("weight", layer.gamma, 1.0), ("bias", layer.beta, 0.0)):
@@ -240,7 +241,8 @@ def cyclegan_generator_from_pytorch(path, strict: bool = True, image_size: int |
     blocks = sorted({int(m.group(1)) for k in state if (m := re.match(r"model\.(\d+)\.conv_block\.", k))})
     n_blocks = len(blocks)
     if blocks != list(range(10, 10 + n_blocks)):
-        raise ConversionError(f"Residual blocks at unexpected positions {blocks} (expected model.10 … model.{9 + n_blocks}).")
+        raise ConversionError(f"Residual blocks at unexpected positions {blocks} (expected model.10 … "
+                              f"model.{9 + n_blocks}).")
     second = 6 if state.get("model.10.conv_block.6.weight", np.zeros(0)).ndim == 4 else 5  # 6 when trained with dropout
     ngf, in_channels = int(state["model.1.weight"].shape[0]), int(state["model.1.weight"].shape[1])
     up = 10 + n_blocks
@@ -273,10 +275,11 @@ def cyclegan_generator_from_pytorch(path, strict: bool = True, image_size: int |
 
 
 def _cli(argv=None) -> int:
-    """`python -m tfgan_zoo.pretrained.convert {pix2pix,cyclegan,stylegan2} CHECKPOINT [--out preset_dir | model.keras]`.
+    """`python -m tfgan_zoo.pretrained.convert {pix2pix,cyclegan,stylegan2} CHECKPOINT [--out preset_dir |
+    model.keras]`.
 
-    For stylegan2 the checkpoint is the .npz of the official Gs network's variables (see `tfgan_zoo.models.stylegan2.stylegan2_convert`),
-    with `--discriminator D.npz` optionally."""
+    For stylegan2 the checkpoint is the .npz of the official Gs network's variables (see
+    `tfgan_zoo.models.stylegan2.stylegan2_convert`), with `--discriminator D.npz` optionally."""
     import argparse
 
     p = argparse.ArgumentParser(prog="python -m tfgan_zoo.pretrained.convert", description=__doc__.splitlines()[0])

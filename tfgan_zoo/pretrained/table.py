@@ -8,8 +8,8 @@ Each row shows what `python -m tfgan_zoo.pretrained.build` measured with `tfgan-
 (`digits_fid`: 2,000 generated vs the 1,797 bundled digits, shipped digits classifier), digits-IS (`digits_is`,
 at most 10), per-class coverage (`digits_coverage`, mean over the ten classes / worst class), for conditional
 models the class accuracy of samples (`digits_class_accuracy`: the classifier agrees with the class asked for;
-mean / worst class), the digits-FID (1,000 samples) at the points of training where the build measured it (`--eval_every`), training
-steps and wall-clock training time.
+mean / worst class), the digits-FID (1,000 samples) at the points of training where the build measured it
+(`--eval_every`), training steps and wall-clock training time.
 """
 
 from __future__ import annotations

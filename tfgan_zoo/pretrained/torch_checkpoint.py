@@ -131,7 +131,8 @@ class RestrictedUnpickler(pickle.Unpickler):
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"):
-            raise UnsafeCheckpointError(f"{self._source}: unexpected persistent id {pid!r} (expected a tensor storage).")
+            raise UnsafeCheckpointError(
+                f"{self._source}: unexpected persistent id {pid!r} (expected a tensor storage).")
         storage_type, key, _location, numel = pid[1:5]
         if not isinstance(storage_type, _StorageType):
             raise UnsafeCheckpointError(f"{self._source}: storage of unknown type {storage_type!r}.")
@@ -201,7 +202,8 @@ class _LegacyUnpickler(RestrictedUnpickler):
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"):
-            raise UnsafeCheckpointError(f"{self._source}: unexpected persistent id {pid!r} (expected a tensor storage).")
+            raise UnsafeCheckpointError(
+                f"{self._source}: unexpected persistent id {pid!r} (expected a tensor storage).")
         storage_type, key = pid[1], str(pid[2])
         if not isinstance(storage_type, _StorageType):
             raise UnsafeCheckpointError(f"{self._source}: storage of unknown type {storage_type!r}.")

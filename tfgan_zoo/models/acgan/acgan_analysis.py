@@ -40,7 +40,8 @@ def ms_ssim_settings(image_size: int, filter_size: int = 11) -> dict:
     while n < len(STANDARD_POWER_FACTORS) and image_size // 2**n >= filter_size:
         n += 1
     factors = np.asarray(STANDARD_POWER_FACTORS[:n])
-    return {"num_scales": n, "power_factors": tuple(float(f) for f in factors / factors.sum()), "filter_size": filter_size}
+    power_factors = tuple(float(f) for f in factors / factors.sum())
+    return {"num_scales": n, "power_factors": power_factors, "filter_size": filter_size}
 
 
 def _check_images(images, name="images"):

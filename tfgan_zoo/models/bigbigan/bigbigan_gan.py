@@ -183,6 +183,9 @@ class BigBiGAN(ProjectionGAN):
         return mean + scale * tf.cast(eps, mean.dtype)  # float16 under mixed precision
 
     def train_step(self, data):
+        """Joint encoder: D scores (x, z) pairs from both G (z → x) and the encoder (x → z), and the generator
+        player updates G and E together on both pairs; that bidirectional objective is its own step.
+        """
         images = self.images_from_batch(data)
         d_loss = parts = None
         for chunk in critic_chunks(images, self.n_critic):

@@ -66,7 +66,8 @@ def build_resnet_generator(in_channels: int = 3, out_channels: int = 3, ngf: int
         image_size: fixed input side, or None for any size divisible by 4.
     """
     if image_size is not None and image_size % 4:
-        raise ValueError(f"The ResNet generator downsamples twice; image_size must be divisible by 4, got {image_size}.")
+        raise ValueError(
+            f"The ResNet generator downsamples twice; image_size must be divisible by 4, got {image_size}.")
     bias = norm == "instance"
     x_in = keras.Input((image_size, image_size, in_channels), name="images")
     x = ReflectionPadding2D(3, name="pad_in")(x_in)

@@ -199,6 +199,9 @@ class ICGAN(ConditionalGAN):
         return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits), axis=-1)
 
     def train_step(self, data):
+        """Staged training with four players: the cGAN step plus the two encoders (z from G's own samples, y from
+        real images), switched by `training_stage`; the encoders have no adversary, so the step is its own.
+        """
         images, labels = self.split_batch(data)
         y = self.inference_model.conditions(labels)
         batch = tf.shape(images)[0]
@@ -241,6 +244,16 @@ class ICGAN(ConditionalGAN):
         if not isinstance(inputs, (tuple, list)) or len(inputs) != 2:
             raise ValueError("ICGAN expects (latents, labels) as inputs.")
         return self.inference_model(inputs, training=training)
+
+    def example_labels(self, n):
+        if self.attribute_mode == "binary":
+            return (np.arange(n * self.num_classes).reshape(n, self.num_classes) % 2).astype(np.float32)
+        return super().example_labels(n)
+
+    def random_labels(self, n, rng):
+        if self.attribute_mode == "binary":  # {0, 1} attribute vectors (CelebA)
+            return rng.integers(0, 2, (n, self.num_classes)).astype(np.float32)
+        return super().random_labels(n, rng)
 
     def check_labels(self, labels):
         if self.attribute_mode == "class":

@@ -284,6 +284,9 @@ class LAPGAN(_LaplacianCascade, UnconditionalGAN):
         self._finish_init()
 
     def train_step(self, data):
+        """A Laplacian cascade: one independent G/D pair per pyramid level, all updated in one step on that level's
+        band-pass residual (`_cascade_train_step`), so the step is the cascade's, not one adversarial pair's.
+        """
         return self._cascade_train_step(self.images_from_batch(data), [])
 
 
@@ -352,5 +355,8 @@ class LAPGANConditional(_LaplacianCascade, ConditionalGAN):
         return [tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), self.num_classes)]
 
     def train_step(self, data):
+        """A Laplacian cascade: one independent G/D pair per pyramid level, all updated in one step on that level's
+        band-pass residual (`_cascade_train_step`), so the step is the cascade's, not one adversarial pair's.
+        """
         images, labels = self.split_batch(data)
         return self._cascade_train_step(images, self._conditions(labels))

@@ -19,7 +19,6 @@ from tfgan_zoo.registry import register_model
 
 
 @register_model("pggan")
-@keras.saving.register_keras_serializable(package="tfgan_zoo")
 class PGGAN(UnconditionalGAN):
     """Progressive GAN: G and D grow from 4×4 to `image_size` with fade-in, equalized learning rate, pixelwise
     feature normalization in G, minibatch stddev in D, WGAN-GP (λ = 10) plus drift ε·D(x)² (ε = 0.001),
@@ -145,6 +144,9 @@ class PGGAN(UnconditionalGAN):
 
     # ------------------------------------------------------------------------------------------ training
     def train_step(self, data):
+        """Progressive growing: each step first sets the level of detail from the images seen and blends the real
+        batch to it, then runs WGAN-GP + drift; the schedule wraps the whole step, so it is its own.
+        """
         real = self.images_from_batch(data)
         batch = tf.shape(real)[0]
         n, _ = replica_info()
