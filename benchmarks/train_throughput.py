@@ -42,8 +42,6 @@ import tempfile
 import time
 import warnings
 
-from tfgan_zoo import _env  # noqa: F401  (TF_ENABLE_ONEDNN_OPTS=1 before TensorFlow is imported)
-
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -51,6 +49,7 @@ import tensorflow as tf  # noqa: E402
 import tfgan_zoo  # noqa: E402
 from benchmarks import flops as flops_lib  # noqa: E402
 from benchmarks.report import format_rate  # noqa: E402
+from tfgan_zoo import _env  # noqa: F401  (TF_ENABLE_ONEDNN_OPTS=1 before TensorFlow is imported)
 from tfgan_zoo.data import build_dataset  # noqa: E402
 from tfgan_zoo.training import build_and_compile  # noqa: E402
 
@@ -96,7 +95,8 @@ def gemm_torch(n=2048, reps=5, threads=0):
             "if threads: torch.set_num_threads(threads)\n"
             "a, b = torch.randn(n, n), torch.randn(n, n); torch.mm(a, b); best = 0.0\n"
             "for _ in range(reps):\n"
-            "    t = time.perf_counter(); torch.mm(a, b); best = max(best, 2 * n**3 / (time.perf_counter() - t) / 1e9)\n"
+            "    t = time.perf_counter(); torch.mm(a, b)\n"
+            "    best = max(best, 2 * n**3 / (time.perf_counter() - t) / 1e9)\n"
             "print(best)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     return float(out.stdout.strip().splitlines()[-1])
@@ -435,7 +435,8 @@ def _time_row(args, name, kind, path, steps, warm, batch, xlas):
     row = {xla: _run_child(path, xla, steps, warm, args.family_timeout, batch) for xla in xlas}
     ok = [r for r in row.values() if "error" not in r]
     head = ok[0] if ok else {}
-    cells = " ".join((f"{format_rate(row[x]['images_per_s']):>15}" if "error" not in row[x] else f"{row[x]['error'][:15]:>15}")
+    cells = " ".join((f"{format_rate(row[x]['images_per_s']):>15}" if "error" not in row[x]
+                      else f"{row[x]['error'][:15]:>15}")
                      if x in row else f"{'not timed':>15}" for x in args.xla)
     gain = ""
     if len(ok) == 2 and len(row) == 2:
@@ -507,7 +508,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     if args._one:
-        print(json.dumps(measure_one(args._one, args._xla, args._steps, args.warmup, args.drop, batch=args._batch)), flush=True)
+        result = measure_one(args._one, args._xla, args._steps, args.warmup, args.drop, batch=args._batch)
+        print(json.dumps(result), flush=True)
         return 0
     os.chdir(REPO)
     if args.threads:
@@ -523,7 +525,8 @@ def main(argv=None):
             from benchmarks.torch_dcgan import torch_available
 
             ok, msg = torch_available()
-            _say(f"  torch {msg}: {gemm_torch(args.gemm_size, threads=args.threads):.1f} GFLOP/s" if ok else f"  torch: {msg}")
+            _say(f"  torch {msg}: {gemm_torch(args.gemm_size, threads=args.threads):.1f} GFLOP/s" if ok
+                 else f"  torch: {msg}")
     summary = None
     if "dcgan" in args.sections:
         summary = dcgan_section(args)

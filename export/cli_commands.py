@@ -128,7 +128,7 @@ def run_export(args) -> int:
         sm = export_saved_model(model, tmp, name, 1, output_dtype, signatures, warmup=False)
         if args.format == "tflite":
             rep = None
-            if quantization == "int8" and getattr(model, "task", "") in ("image_to_image", "super_resolution"):
+            if quantization == "int8" and model.task.image_input:
                 rep = representative_images(cfg, model, args.batch_size)
                 if rep is None:
                     raise SystemExit("int8 calibration needs real source images; the config's data section gave none.")

@@ -314,7 +314,7 @@ def export_saved_model(
             "format_version": 1,
             "model": getattr(model, "registry_name", type(model).__name__),
             "class": f"{type(model).__module__}.{type(model).__name__}",
-            "task": getattr(model, "task", ""),
+            "task": str(model.task),
             "model_name": model_name,
             "version": version,
             "output_dtype": output_dtype,

@@ -106,15 +106,7 @@ def example_batch(model, endpoint="serving_default", batch=3, seed=0):
 
 def call_model(model, inputs):
     """The in-process reference for `serving_default`: `model(...)` on the inputs."""
-    import tensorflow as tf
-
-    if getattr(model, "task", "") == "conditional":
-        out = model((tf.constant(inputs["latents"]), tf.constant(inputs["labels"])), training=False)
-    elif "latents" in inputs:
-        out = model(tf.constant(inputs["latents"]), training=False)
-    else:
-        out = model(tf.constant(inputs["images"]), training=False)
-    return np.asarray(out, np.float32)
+    return np.asarray(model(model.task.call_inputs(model, inputs), training=False), np.float32)
 
 
 def has_conv_generator(model):

@@ -94,7 +94,7 @@ def bench_model(config_path, workdir, batches=(1, 64), runs=30, weights=None, tf
 
     tfl = []
     rep = None
-    if model.task in ("image_to_image", "super_resolution"):
+    if model.task.image_input:
         images = representative_images(cfg, model, 1, n=128)
         rep = {"images": images} if images is not None else None
     for mode in tflite_modes or ("none", "dynamic", "float16", "int8"):

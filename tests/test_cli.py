@@ -6,13 +6,13 @@ import sys
 import numpy as np
 
 from tests.conftest import REPO, tiny_config_path
-from tfgan_zoo import cli
+from tfgan_zoo import cli, tasks
 
 
 def test_list(capsys):
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "dcgan" in out and "image_to_image" in out
+    assert "dcgan" in out and tasks.IMAGE_TO_IMAGE.name in out and tasks.OPTIONAL_CLASS_CONDITIONAL.name in out
 
 
 def test_train_then_sample(tmp_path, capsys):

@@ -71,16 +71,16 @@ def _cmd_sample(args):
 
     config = _load(args)
     model = restore_model(config, args.checkpoint)
-    if model.task == "image_to_image":
+    sources = labels = None
+    if model.task.image_input:  # translate held-out source images of the configured data
         from tfgan_zoo.data import load_arrays
 
-        src, tgt = load_arrays(config.data.source, config.data.image_size, config.data.channels, "test")
-        images = model.translate(src[: args.num_images])
-    elif model.task == "conditional" and args.labels:
+        sources, _ = load_arrays(config.data.source, config.data.image_size, config.data.channels, "test")
+    if args.labels:
+        if not model.task.labels:
+            raise SystemExit(f"--labels is for class-conditional models; {config.model.name} is {model.task}.")
         labels = np.array([int(x) for x in args.labels.split(",")], np.int32)
-        images = model.generate(len(labels), seed=args.seed, labels=labels)
-    else:
-        images = model.generate(args.num_images, seed=args.seed)
+    images = model.task.sample(model, args.num_images, seed=args.seed, labels=labels, sources=sources)
     path = save_grid(args.out, images)
     if args.npy:
         np.save(args.npy, images)

@@ -33,7 +33,8 @@ class Task:
         image_input: the generator's inference input is an image (translation, super-resolution): int8 TFLite
             calibration and benchmarks need real source images.
         paired: training data are (source, target) image pairs.
-        evaluation_protocols: names of `tfgan_zoo.evaluation` protocols that apply (`evaluate()` samples the model).
+        evaluation_metrics: the metric kinds of `tfgan_zoo.evaluation` protocols that apply to the task's models
+            (`evaluate()` samples the model; a protocol applies when its `metric` is listed).
     """
 
     name = ""
@@ -43,7 +44,7 @@ class Task:
     labels = False
     image_input = False
     paired = False
-    evaluation_protocols: tuple = ()
+    evaluation_metrics: tuple = ()
 
     def __repr__(self):
         return f"<Task {self.name}>"
@@ -152,7 +153,7 @@ class UnconditionalTask(Task):
     name = "unconditional"
     description = "noise → image"
     batch_keys = ("images",)
-    evaluation_protocols = ("digits_fid", "fid", "kid", "inception_score", "precision_recall")
+    evaluation_metrics = ("fid", "kid", "is", "pr", "dc", "swd", "coverage", "parzen")
     data_hint = "Use an image source (digits, skimage_faces, folder, a TFDS image set)."
 
     def split_batch(self, model, data):
@@ -186,7 +187,8 @@ class UnconditionalTask(Task):
 
         return {
             "serving_default": (serving_default, [tf.TensorSpec([None, model.latent_dim], tf.float32, name="latents")]),
-            "sample": (sample, [tf.TensorSpec([], tf.int32, name="seed"), tf.TensorSpec([], tf.int32, name="num_images")]),
+            "sample": (sample, [tf.TensorSpec([], tf.int32, name="seed"),
+                                tf.TensorSpec([], tf.int32, name="num_images")]),
         }
 
 
@@ -198,7 +200,7 @@ class ClassConditionalTask(Task):
     description = "(noise, class label) → image"
     batch_keys = ("images", "labels")
     labels = True
-    evaluation_protocols = UnconditionalTask.evaluation_protocols + ("digits_class_accuracy",)
+    evaluation_metrics = UnconditionalTask.evaluation_metrics + ("class_accuracy",)
     data_hint = "Use a labelled source (digits, class subfolders, a TFDS set with labels)."
 
     def generator_inputs(self, model, batch, size=None):
@@ -232,7 +234,8 @@ class ClassConditionalTask(Task):
                 [tf.TensorSpec([None, model.latent_dim], tf.float32, name="latents"),
                  tf.TensorSpec([None], tf.int32, name="labels")],
             ),
-            "sample": (sample, [tf.TensorSpec([], tf.int32, name="seed"), tf.TensorSpec([None], tf.int32, name="labels")]),
+            "sample": (sample, [tf.TensorSpec([], tf.int32, name="seed"),
+                                tf.TensorSpec([None], tf.int32, name="labels")]),
         }
 
     def synthetic_elements(self, model, n, image_size, channels, rng):
@@ -271,7 +274,7 @@ class ImageToImageTask(Task):
     user_api = "translate"
     image_input = True
     paired = True
-    evaluation_protocols = ()
+    evaluation_metrics = ()  # sample-based protocols do not apply; compute outputs and call the metric functions
     data_hint = "Use a paired source (digits_edges, paired_folder)."
 
     def real_images(self, batch):

@@ -1,12 +1,11 @@
 """Shared pieces of the model contract tests: building from tiny configs and a fixed batch of real data."""
 
-import numpy as np
 import tensorflow as tf
 
 import tfgan_zoo
+from tests.conftest import load_tiny
 from tfgan_zoo.data import build_dataset
 from tfgan_zoo.training import build_and_compile
-from tests.conftest import load_tiny
 
 
 def batch_size_for(model, config):

@@ -5,11 +5,8 @@ import os
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import tfgan_zoo
-from tfgan_zoo import tasks
-from tfgan_zoo.training.distribute import mirrored_strategy
 from tests.contract.helpers import (
     all_names,
     build_tiny,
@@ -18,6 +15,8 @@ from tests.contract.helpers import (
     outputs,
     weights_snapshot,
 )
+from tfgan_zoo import tasks
+from tfgan_zoo.training.distribute import mirrored_strategy
 
 NAMES = all_names()
 
@@ -63,7 +62,9 @@ def test_fit_changes_every_player_with_finite_losses(name):
     for player, models in model.player_models().items():
         after = weights_snapshot(models)
         changed = any(
-            not np.array_equal(a, b) for m_before, m_after in zip(before[player], after) for a, b in zip(m_before, m_after)
+            not np.array_equal(a, b)
+            for m_before, m_after in zip(before[player], after)
+            for a, b in zip(m_before, m_after)
         )
         assert changed, f"{name}: {player}'s weights did not change"
     assert int(model.optimizer.iterations.numpy()) == 2

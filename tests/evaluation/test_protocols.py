@@ -9,6 +9,7 @@ import pytest
 import tensorflow as tf
 
 import tfgan_zoo
+from tfgan_zoo import tasks
 from tfgan_zoo.evaluation import (
     PROTOCOLS,
     EvaluationCallback,
@@ -30,7 +31,7 @@ def tiny(name):
 class Replay:
     """A stand-in generator that returns given images (a 'perfect' or a 'collapsed' generator)."""
 
-    task = "unconditional"
+    task = tasks.UNCONDITIONAL
     registry_name = "replay"
 
     def __init__(self, images):
@@ -154,7 +155,7 @@ def test_user_feature_network_and_missing_real_images():
 
 def test_image_to_image_models_are_refused_with_a_pointer():
     class Translator:
-        task = "image_to_image"
+        task = tasks.IMAGE_TO_IMAGE
 
         def generate(self, n, seed=None):
             raise AssertionError("not called")
@@ -212,7 +213,7 @@ def test_parser_registers_eval():
 class _LabelledReplay:
     """A conditional 'generator' that returns real digits of the class asked for (or of a fixed wrong class)."""
 
-    task = "conditional"
+    task = tasks.CLASS_CONDITIONAL
     num_classes = 10
 
     def __init__(self, images, labels, shift=0):

@@ -31,7 +31,7 @@ MIN_PSNR_DB = {"none": 100.0, "dynamic": 45.0, "float16": 65.0, "int8": 35.0}
 
 def _calibration(model, path, n=64):
     """int8 calibration data: image inputs need real-looking images; noise inputs come from the export's metadata."""
-    if model.task in ("image_to_image", "super_resolution"):
+    if model.task.image_input:
         return {"images": sample_inputs(path, batch_size=n, seed=11)[0]["images"]}
     return None
 

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_zoo.models.bigbigan.bigbigan_probe import linear_probe
 from tests.contract.helpers import build_tiny, fixed_dataset
+from tfgan_zoo.models.bigbigan.bigbigan_probe import linear_probe
 
 
 def test_joint_discriminator_scores_and_losses():

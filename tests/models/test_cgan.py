@@ -9,7 +9,8 @@ def test_paper_architecture():
     assert m.generator.get_layer("z_hidden").units == 200
     assert m.generator.get_layer("y_hidden").units == 1000
     assert m.generator.get_layer("joint_hidden").units == 1200
-    assert (m.discriminator.get_layer("joint_maxout").units, m.discriminator.get_layer("joint_maxout").pieces) == (240, 4)
+    joint = m.discriminator.get_layer("joint_maxout")
+    assert (joint.units, joint.pieces) == (240, 4)
 
 
 def test_labels_condition_the_output_and_are_validated():

@@ -1,7 +1,7 @@
 import numpy as np
 
 import tfgan_zoo
-from tests.contract.helpers import build_tiny, fixed_dataset
+from tests.contract.helpers import fixed_dataset
 
 
 def test_pytorch_reference_parameter_counts():

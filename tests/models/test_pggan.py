@@ -5,9 +5,9 @@ import pytest
 import tensorflow as tf
 
 import tfgan_zoo
+from tests.contract.helpers import build_tiny, fixed_dataset
 from tfgan_zoo.layers.progressive import images_at_lod
 from tfgan_zoo.models.pggan.pggan_gan import lod_schedule
-from tests.contract.helpers import build_tiny, fixed_dataset
 
 
 def _official_counts(resolution, fmap_base=8192, fmap_max=512, channels=3):

@@ -2,9 +2,9 @@ import keras
 import numpy as np
 
 import tfgan_zoo
+from tests.contract.helpers import build_tiny
 from tfgan_zoo.layers.attention import SelfAttention
 from tfgan_zoo.models.sagan import sagan_networks
-from tests.contract.helpers import build_tiny
 
 
 def test_attention_in_g_and_d_at_the_configured_resolution_with_sn_in_both():

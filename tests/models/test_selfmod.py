@@ -2,9 +2,9 @@ import keras
 import numpy as np
 
 import tfgan_zoo
+from tests.contract.helpers import build_tiny
 from tfgan_zoo import tasks
 from tfgan_zoo.layers.conditional_norm import SelfModulatedBatchNormalization
-from tests.contract.helpers import build_tiny
 
 
 def _smbn(model):

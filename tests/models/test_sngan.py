@@ -3,11 +3,11 @@ import numpy as np
 import pytest
 
 import tfgan_zoo
+from tests.contract.helpers import build_tiny, fixed_dataset
 from tfgan_zoo import tasks
 from tfgan_zoo.layers.conditional_norm import ConditionalBatchNormalization
 from tfgan_zoo.layers.projection import ProjectionHead
 from tfgan_zoo.models.sngan import sngan_networks
-from tests.contract.helpers import build_tiny, fixed_dataset
 
 
 def _layers(model, cls):

@@ -63,9 +63,9 @@ def test_grpc_predict_equals_in_process(zoo, server, name):
         np.testing.assert_allclose(out["images"], call_model(model, inputs), atol=1e-6)
         spec = client.last_response.model_spec
         assert (spec.name, spec.version.value, spec.signature_name) == (name, 1, "serving_default")
-        if model.task == "image_to_image":
+        if model.task.image_input:
             np.testing.assert_allclose(client.translate(inputs["images"]), model.translate(inputs["images"]), atol=1e-6)
-        elif model.task == "conditional":
+        elif model.task.labels:
             labels = np.array([2, 0, 1])
             np.testing.assert_allclose(client.generate(seed=5, labels=labels),
                                        model.generate(3, seed=5, labels=labels), atol=1e-6)

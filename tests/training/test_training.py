@@ -12,10 +12,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import tfgan_zoo
+from tests.conftest import REPO, load_tiny, tiny_config_path
 from tfgan_zoo.config import ConfigError
 from tfgan_zoo.training import StrategyError, get_strategy, train
-from tests.conftest import REPO, load_tiny, tiny_config_path
 
 
 def test_train_writes_samples_checkpoints_and_tensorboard(tmp_path):

@@ -45,7 +45,8 @@ class BaseGAN(keras.Model):
         `__init__` with `self._finish_init()`;
       * supplies the objective as hooks of the one adversarial step (`train_step` below): `discriminator_loss`,
         `generator_loss` (per-example), and where the paper has them `discriminator_penalty`, `generator_penalty`,
-        `weight_penalty`, `lazy_regularizers` and `after_step`;
+        `weight_penalty`, `lazy_regularizers`, `after_update` and `after_step` (and `generator_inputs`,
+        `generate_fake`, `prepare_batch` where G's training inputs or the batch differ from the task's);
       * gets its optimizers from `default_optimizer` and the constructor settings in `optimizer_params`, or
         overrides `default_optimizers()` where the paper's schedule needs more.
 
@@ -155,7 +156,7 @@ class BaseGAN(keras.Model):
             optimizers: `{player_name: optimizer}` for any player (e.g. families with an encoder).
             jit_compile: compile the train step with XLA. Under a strategy with more than one replica the
                 per-replica loss/gradient computation is XLA-compiled instead of the whole step (Keras cannot
-                XLA-compile a cross-replica step; see DEPENDENCIES.md §2c).
+                XLA-compile a cross-replica step; see docs/FRAMEWORK_NOTES.md#xla-and-mirrored).
         """
         if kwargs.get("loss") is not None or kwargs.get("optimizer") is not None:
             raise ValueError(
@@ -172,7 +173,8 @@ class BaseGAN(keras.Model):
         unknown = sorted(set(given) - set(self.player_names))
         if unknown:
             raise ValueError(
-                f"Unknown player(s) {unknown} in optimizers; {type(self).__name__} has players {list(self.player_names)}."
+                f"Unknown player(s) {unknown} in optimizers; {type(self).__name__} has players "
+                f"{list(self.player_names)}."
             )
         defaults = self.default_optimizers()
         opts = {}
@@ -203,7 +205,8 @@ class BaseGAN(keras.Model):
             **kwargs,
         )
         self._requested_jit_compile = bool(jit_compile)
-        # Optimizer slots must exist before a distributed `fit` traces the step (DEPENDENCIES.md §2c, fix 2).
+        # Optimizer slots must exist before a distributed `fit` traces the step
+        # (docs/FRAMEWORK_NOTES.md#distributed-build).
         for name, opt in opts.items():
             if not opt.built:
                 opt.build(self.player_variables(name))
@@ -237,16 +240,18 @@ class BaseGAN(keras.Model):
         critic step k uses examples k, k+n, k+2n, ... so the split is the same on one device and on N replicas.
         The objective comes from the hooks; lazy regularizers run every `interval` updates of their player.
         """
-        batch = self.task.split_batch(self, data)
+        batch = self.prepare_batch(self.task.split_batch(self, data))
         if self.reuse_fake_for_generator_step and self.n_critic == 1:
             return self._train_step_reusing_fake(batch)
         d_logs = {}
         for chunk in critic_chunks(batch, self.n_critic):
-            fake = tf.stop_gradient(self.generate_fake(chunk))
+            fake = tf.nest.map_structure(tf.stop_gradient, self.generate_fake(chunk))
             _, d_logs = self.update_player("discriminator", lambda chunk=chunk, fake=fake:
                                            self.discriminator_objective(chunk, fake))
-        inputs = self.task.generator_inputs(self, chunk)
+            self.after_update("discriminator", d_logs)
+        inputs = self.generator_inputs(chunk)
         _, g_logs = self.update_player("generator", lambda: self.generator_objective(chunk, inputs))
+        self.after_update("generator", g_logs)
         self.after_step(chunk)
         self.track_logs({**d_logs, **g_logs})
         return self.logs()
@@ -258,7 +263,7 @@ class BaseGAN(keras.Model):
         vector pulled back through the tape of the G forward (`output_gradients`). Same gradients as a second
         forward of G on the same z, with half the G forward work and one BN-statistics update per step.
         """
-        inputs = self.task.generator_inputs(self, batch)
+        inputs = self.generator_inputs(batch)
         g_vars = self.player_variables("generator")
         g_opt = self.player_optimizers["generator"]
         if self._inner_jit:
@@ -266,19 +271,24 @@ class BaseGAN(keras.Model):
             # cannot span both updates: recompute G on the same inputs (same fake batch, same gradients).
             fake = tf.stop_gradient(self.generator(inputs, training=True))
             _, d_logs = self.update_player("discriminator", lambda: self.discriminator_objective(batch, fake))
+            self.after_update("discriminator", d_logs)
             _, g_logs = self.update_player("generator", lambda: self.generator_objective(batch, inputs))
         else:
             with tf.GradientTape() as g_tape:
                 fake = self.generator(inputs, training=True)
             fake_in = tf.stop_gradient(fake)
             _, d_logs = self.update_player("discriminator", lambda: self.discriminator_objective(batch, fake_in))
+            self.after_update("discriminator", d_logs)
             with tf.GradientTape() as x_tape:
                 x_tape.watch(fake_in)
                 g_loss, g_logs = self.generator_objective(batch, None, fake=fake_in)
                 scaled = g_opt.scale_loss(g_loss)
-            d_fake = tf.cast(x_tape.gradient(scaled, fake_in), fake.dtype)
-            grads = g_tape.gradient(fake, g_vars, output_gradients=d_fake)
+            d_fake, direct = x_tape.gradient(scaled, [fake_in, g_vars])
+            grads = g_tape.gradient(fake, g_vars, output_gradients=tf.cast(d_fake, fake.dtype))
+            # terms of the G loss that do not pass through the fake batch (a weight penalty) act on G directly
+            grads = [g if d is None else d if g is None else g + d for g, d in zip(grads, direct)]
             g_opt.apply_gradients(zip(grads, g_vars))
+        self.after_update("generator", g_logs)
         self.after_step(batch)
         self.track_logs({**d_logs, **g_logs})
         return self.logs()
@@ -287,9 +297,20 @@ class BaseGAN(keras.Model):
         """The real images of a dataset element (for families with their own `train_step`)."""
         return self.task.real_images(self.task.split_batch(self, data))
 
+    def prepare_batch(self, batch):
+        """The batch the step trains on, from the task's split (default: unchanged). A per-step schedule that
+        changes the data or the networks before the updates goes here (progressive growing's level of detail)."""
+        return batch
+
+    def generator_inputs(self, batch):
+        """G's training inputs for a batch: the task's by default (fresh latents[, the batch's labels]). A family
+        whose G trains on other inputs (sampled classes, latent codes) overrides this."""
+        return self.task.generator_inputs(self, batch)
+
     def generate_fake(self, batch):
-        """G's training-mode output for a batch (fresh latents where the task draws them)."""
-        return self.generator(self.task.generator_inputs(self, batch), training=True)
+        """G's training-mode output for a batch: the fake images, or a dict (a fake batch: the images and the codes
+        they were generated from) for a family whose `discriminator_objective` needs those codes."""
+        return self.generator(self.generator_inputs(batch), training=True)
 
     def discriminate(self, images, batch):
         """D's training-mode output for real or fake `images` of a batch (with the batch's conditioning)."""
@@ -381,6 +402,11 @@ class BaseGAN(keras.Model):
         `weight * interval` (StyleGAN2's lazy R1 and path-length regularization)."""
         return []
 
+    def after_update(self, player, logs):
+        """Runs after each update of `player`, outside its gradient computation, with the logs its objective
+        returned (which may carry `_`-prefixed tensors for this hook): running statistics a loss computed, such as
+        StyleGAN2's path-length mean. Default: nothing."""
+
     def after_step(self, batch):
         """Runs after the generator update: the EMA generator by default."""
         ema = getattr(self, "generator_ema", None)
@@ -452,7 +478,7 @@ class BaseGAN(keras.Model):
     def logs(self):
         out = {name: t.result() for name, t in self.loss_trackers.items()}
         if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
-            # Keras 3.15 reduces scalar logs along axis 0 under MWMS (tensorflow#72388): give them one.
+            # Keras 3.15 reduces scalar logs along axis 0 under MWMS (docs/FRAMEWORK_NOTES.md#mwms-scalar-logs).
             out = {k: tf.reshape(v, [1]) for k, v in out.items()}
         return out
 

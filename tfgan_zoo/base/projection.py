@@ -113,7 +113,8 @@ class ProjectionGAN(ConditionalGAN):
             labels = self.check_labels(labels) if self.conditional else None
             outs = []
             for i in range(0, num_images, batch_size):
-                inputs = (z[i : i + batch_size], labels[i : i + batch_size]) if self.conditional else z[i : i + batch_size]
+                zi = z[i : i + batch_size]
+                inputs = (zi, labels[i : i + batch_size]) if self.conditional else zi
                 outs.append(tf.cast(self(inputs, training=False), tf.float32).numpy())
             return np.concatenate(outs, axis=0)
         if self.conditional:

@@ -22,7 +22,9 @@ def load_arrays(source, image_size, channels, split="train"):
         return bundled.load_skimage_faces(image_size, channels)
     if source == "skimage_images":
         return bundled.load_skimage_images(image_size, channels)
-    raise ValueError(f"{source!r} is not a bundled source; bundled: digits, digits_edges, skimage_faces, skimage_images.")
+    raise ValueError(
+        f"{source!r} is not a bundled source; bundled: digits, digits_edges, skimage_faces, skimage_images."
+    )
 
 
 def build_dataset(data_config, task, batch_size, seed=0, repeat=True):
@@ -48,7 +50,8 @@ def build_dataset(data_config, task, batch_size, seed=0, repeat=True):
     if c.source in ("digits", "skimage_faces", "skimage_images", "digits_edges"):
         if paired_task != (c.source == "digits_edges"):
             raise ValueError(
-                f"data.source {c.source!r} does not fit a {task.name} model: image-to-image models need a paired source "
+                f"data.source {c.source!r} does not fit a {task.name} model: image-to-image models need a paired "
+                "source "
                 "(digits_edges, paired_folder); the others need an unpaired one."
             )
         a, b = load_arrays(c.source, c.image_size, c.channels, c.split)

@@ -15,10 +15,14 @@ def tfds_dataset(name, split, image_size, channels, with_labels, attributes=()):
     if attributes:
         spec = ds.element_spec.get("attributes") if isinstance(ds.element_spec, dict) else None
         if not isinstance(spec, dict):
-            raise ValueError(f"TFDS dataset {name!r} has no 'attributes' feature; data.attributes needs one (e.g. celeb_a).")
+            raise ValueError(
+                f"TFDS dataset {name!r} has no 'attributes' feature; data.attributes needs one (e.g. celeb_a)."
+            )
         unknown = [a for a in attributes if a not in spec]
         if unknown:
-            raise ValueError(f"Unknown attribute(s) {unknown} for TFDS dataset {name!r}; it has: {', '.join(sorted(spec))}.")
+            raise ValueError(
+                f"Unknown attribute(s) {unknown} for TFDS dataset {name!r}; it has: {', '.join(sorted(spec))}."
+            )
 
     def convert(example):
         img = tf.cast(example["image"], tf.float32)

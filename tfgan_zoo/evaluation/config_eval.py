@@ -29,12 +29,13 @@ def load_array_file(path):
 def real_images_from_config(data_config, limit: int = 50_000):
     """Real images (and labels if any) of a config's data section, up to `limit`, as numpy arrays in [-1, 1]."""
     from tfgan_zoo import data as data_lib
+    from tfgan_zoo import tasks
 
     if data_config.source in ("digits", "skimage_faces", "skimage_images"):
         images, labels = data_lib.load_arrays(data_config.source, data_config.image_size, data_config.channels, "all"
                                               if data_config.source == "digits" else data_config.split)
         return images[:limit], labels[:limit]
-    ds, _ = data_lib.build_dataset(data_config, "unconditional", batch_size=100, repeat=False)
+    ds, _ = data_lib.build_dataset(data_config, tasks.UNCONDITIONAL, batch_size=100, repeat=False)
     images, count = [], 0
     for batch in ds:
         images.append(np.asarray(batch))

@@ -222,7 +222,10 @@ def _net_kind(net) -> str:
 
 # ------------------------------------------------------------------------------------------ generation
 def _is_conditional(model) -> bool:
-    return getattr(model, "task", "") == "conditional" or "labels" in inspect.signature(model.generate).parameters
+    task = getattr(model, "task", None)
+    if task is not None:
+        return task.labels
+    return "labels" in inspect.signature(model.generate).parameters
 
 
 def generate_batches(model, num_images: int, batch_size: int = 100, seed: int = 0, labels=None, progress: bool = True):
@@ -232,8 +235,8 @@ def generate_batches(model, num_images: int, batch_size: int = 100, seed: int = 
     """
     from tqdm.auto import tqdm
 
-    task = getattr(model, "task", "")
-    if task and task not in ("unconditional", "conditional"):
+    task = getattr(model, "task", None)
+    if task is not None and not task.evaluation_metrics:
         raise ValueError(
             f"evaluate() samples unconditional or conditional generators; {type(model).__name__} is a {task} model. "
             "Compute its outputs yourself and call the metric functions (fid_from_features, psnr, ...)."

@@ -158,7 +158,7 @@ def build_preset(
         )
 
     metrics = list(metrics)
-    if getattr(result.model, "task", "") == "conditional" and "digits_class_accuracy" not in metrics:
+    if result.model.task.labels and "digits_class_accuracy" not in metrics:
         metrics.append("digits_class_accuracy")
     t0 = time.time()
     evaluation = evaluate_config(config_path, result.checkpoint_dir, metrics, overrides=cfg_overrides,

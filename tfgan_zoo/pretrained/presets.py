@@ -189,7 +189,7 @@ def save_to_preset(model, directory, name: str | None = None, metadata: dict | N
         "format_version": FORMAT_VERSION,
         "name": name or directory.name,
         "model": registry_name,
-        "task": getattr(model, "task", ""),
+        "task": str(model.task),
         "config": config,
         "weights": {"file": WEIGHTS_FILE, "sha256": sha256_of(weights), "bytes": weights.stat().st_size},
         "metadata": meta,

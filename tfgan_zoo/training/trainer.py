@@ -8,8 +8,8 @@ import os
 import time
 
 import keras
-from absl import logging
 import tensorflow as tf
+from absl import logging
 
 from tfgan_zoo.config import ConfigError, ExperimentConfig
 from tfgan_zoo.training.callbacks import SampleGrid, StepCheckpoint

@@ -159,8 +159,9 @@ def acgan_analysis(model, num_per_class: int = 100, seed: int = 0, real_images=N
 
     The real reference defaults to the bundled digits at the model's resolution (training split).
     """
-    if getattr(model, "task", "") != "conditional":
-        raise ValueError(f"acgan_analysis needs a class-conditional model (task 'conditional'), got {model!r}.")
+    task = getattr(model, "task", None)
+    if task is None or not task.labels:
+        raise ValueError(f"acgan_analysis needs a class-conditional model (its task takes labels), got {model!r}.")
     labels = np.repeat(np.arange(model.num_classes), num_per_class).astype(np.int32)
     images = model.generate(len(labels), seed=seed, labels=labels)
     if images.shape[-1] != 1:

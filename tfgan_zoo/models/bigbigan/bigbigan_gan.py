@@ -58,9 +58,13 @@ class BigBiGAN(ProjectionGAN):
 
     tflite_quantization_bounds = {
         "dynamic": {"max_abs_error": 0.16, "min_psnr_db": 39.0,
-                 "why": "its BigGAN generator (self-attention, latent-conditioned batch norm) compounds 8-bit errors; full int8 is not usable, use float16 or dynamic-range (measured on the tiny config with randomized weights: max 0.105, 42.7 dB)"},
+                 "why": "its BigGAN generator (self-attention, latent-conditioned batch norm) compounds 8-bit "
+                        "errors; full int8 is not usable, use float16 or dynamic-range (measured on the tiny "
+                        "config with randomized weights: max 0.105, 42.7 dB)"},
         "int8": {"max_abs_error": 1.3, "min_psnr_db": 19.0,
-                 "why": "its BigGAN generator (self-attention, latent-conditioned batch norm) compounds 8-bit errors; full int8 is not usable, use float16 or dynamic-range (measured on the tiny config with randomized weights: max 0.884, 22.3 dB)"},
+                 "why": "its BigGAN generator (self-attention, latent-conditioned batch norm) compounds 8-bit "
+                        "errors; full int8 is not usable, use float16 or dynamic-range (measured on the tiny "
+                        "config with randomized weights: max 0.884, 22.3 dB)"},
     }
 
     TASK = tasks.UNCONDITIONAL  # the encoder pairs images with latents; BigBiGAN has no class-conditional variant
@@ -239,7 +243,8 @@ class BigBiGAN(ProjectionGAN):
         """The pooled ResNet features of E (what the linear probe reads)."""
         images = self._check_images(images)
         return np.concatenate(
-            [self.encoder(images[i : i + batch_size], training=False)[1].numpy() for i in range(0, len(images), batch_size)]
+            [self.encoder(images[i : i + batch_size], training=False)[1].numpy()
+             for i in range(0, len(images), batch_size)]
         )
 
     def reconstruct(self, images, batch_size=64):

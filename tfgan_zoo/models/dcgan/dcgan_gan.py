@@ -1,6 +1,5 @@
 """Deep Convolutional GAN."""
 
-import keras
 
 from tfgan_zoo.base.unconditional import UnconditionalGAN
 from tfgan_zoo.losses.adversarial import minimax_discriminator_loss, non_saturating_generator_loss

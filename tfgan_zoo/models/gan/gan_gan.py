@@ -1,6 +1,5 @@
 """The original Generative Adversarial Network."""
 
-import keras
 
 from tfgan_zoo.base.unconditional import UnconditionalGAN
 from tfgan_zoo.losses.adversarial import (

@@ -269,7 +269,9 @@ class ICGAN(ConditionalGAN):
         images = np.asarray(images, np.float32)
         expected = (self.image_size, self.image_size, self.channels)
         if images.ndim != 4 or images.shape[1:] != expected:
-            raise ValueError(f"images must have shape [N, {', '.join(map(str, expected))}] in [-1, 1], got {images.shape}.")
+            raise ValueError(
+                f"images must have shape [N, {', '.join(map(str, expected))}] in [-1, 1], got {images.shape}."
+            )
         return images
 
     def encode(self, images, batch_size=64):

@@ -1,6 +1,5 @@
 """Least Squares GAN."""
 
-import keras
 
 from tfgan_zoo.base.unconditional import UnconditionalGAN
 from tfgan_zoo.losses.adversarial import least_squares_discriminator_loss, least_squares_generator_loss

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -201,7 +200,8 @@ class PGGAN(UnconditionalGAN):
 
         return {
             "serving_default": (serving_default, [tf.TensorSpec([None, self.latent_dim], tf.float32, name="latents")]),
-            "sample": (sample, [tf.TensorSpec([], tf.int32, name="seed"), tf.TensorSpec([], tf.int32, name="num_images")]),
+            "sample": (sample, [tf.TensorSpec([], tf.int32, name="seed"),
+                                tf.TensorSpec([], tf.int32, name="num_images")]),
         }
 
     def sliced_wasserstein(self, real_images, num_images=None, seed=0, **swd_kwargs):

@@ -1,6 +1,5 @@
 """Self-Attention GAN."""
 
-import keras
 
 from tfgan_zoo.base.projection import ProjectionGAN
 from tfgan_zoo.models.sagan import sagan_networks
@@ -44,9 +43,13 @@ class SAGAN(ProjectionGAN):
 
     tflite_quantization_bounds = {
         "dynamic": {"max_abs_error": 0.1, "min_psnr_db": 45.0,
-                 "why": "the self-attention softmax and the per-class batch-norm gains are sensitive to 8-bit weights and, under full int8, to 8-bit activations (measured on the tiny config with randomized weights: max 0.064, 48.4 dB)"},
+                 "why": "the self-attention softmax and the per-class batch-norm gains are sensitive to 8-bit "
+                        "weights and, under full int8, to 8-bit activations (measured on the tiny config with "
+                        "randomized weights: max 0.064, 48.4 dB)"},
         "int8": {"max_abs_error": 0.45, "min_psnr_db": 29.0,
-                 "why": "the self-attention softmax and the per-class batch-norm gains are sensitive to 8-bit weights and, under full int8, to 8-bit activations (measured on the tiny config with randomized weights: max 0.283, 32.6 dB)"},
+                 "why": "the self-attention softmax and the per-class batch-norm gains are sensitive to 8-bit "
+                        "weights and, under full int8, to 8-bit activations (measured on the tiny config with "
+                        "randomized weights: max 0.283, 32.6 dB)"},
     }
 
     def __init__(

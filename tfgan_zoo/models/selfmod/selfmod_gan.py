@@ -1,6 +1,5 @@
 """Self-modulated GANs: the generator's batch norms are modulated by the latent itself."""
 
-import keras
 
 from tfgan_zoo.base.projection import ProjectionGAN
 from tfgan_zoo.models.selfmod import selfmod_networks
@@ -44,7 +43,9 @@ class SelfModGAN(ProjectionGAN):
 
     tflite_quantization_bounds = {
         "int8": {"max_abs_error": 0.2, "min_psnr_db": 33.0,
-                 "why": "full-integer int8 quantizes the self-modulation MLPs' per-example batch-norm gains and offsets, which multiply the normalized activations (measured on the tiny config with randomized weights: max 0.124, 36.0 dB)"},
+                 "why": "full-integer int8 quantizes the self-modulation MLPs' per-example batch-norm gains and "
+                        "offsets, which multiply the normalized activations (measured on the tiny config with "
+                        "randomized weights: max 0.124, 36.0 dB)"},
     }
 
     def __init__(

@@ -1,6 +1,5 @@
 """SN-GAN with the projection discriminator and the hinge loss."""
 
-import keras
 
 from tfgan_zoo.base.projection import ProjectionGAN
 from tfgan_zoo.models.sngan import sngan_networks
@@ -44,7 +43,9 @@ class SNGAN(ProjectionGAN):
 
     tflite_quantization_bounds = {
         "int8": {"max_abs_error": 0.35, "min_psnr_db": 29.0,
-                 "why": "full-integer int8 quantizes the per-class batch-norm gains and offsets that are gathered from embeddings and multiply the normalized activations, and every residual sum (measured on the tiny config with randomized weights: max 0.227, 32.0 dB)"},
+                 "why": "full-integer int8 quantizes the per-class batch-norm gains and offsets that are gathered"
+                        " from embeddings and multiply the normalized activations, and every residual sum "
+                        "(measured on the tiny config with randomized weights: max 0.227, 32.0 dB)"},
     }
 
     def __init__(

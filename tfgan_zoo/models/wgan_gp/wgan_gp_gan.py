@@ -1,6 +1,5 @@
 """WGAN with gradient penalty."""
 
-import keras
 import tensorflow as tf
 
 from tfgan_zoo.base.unconditional import UnconditionalGAN
