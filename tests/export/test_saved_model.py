@@ -115,7 +115,7 @@ def test_only_the_inference_generator_is_exported(zoo, name):
     )
     assert _checkpoint_variable_shapes(path) == expected
     meta = read_export_metadata(path)
-    assert meta["model"] == name and meta["task"] == model.task
+    assert meta["model"] == name and meta["task"] == model.task.name
     assert meta["inference_generator"] == model.inference_generator.name
     assert set(meta["signatures"]) >= set(model.serving_signatures())
 
