@@ -1,12 +1,15 @@
 """Auxiliary Classifier GAN."""
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from tfgan_zoo.base.conditional import ConditionalGAN
 from tfgan_zoo.layers.random import consistent_random
-from tfgan_zoo.losses.adversarial import minimax_discriminator_loss, minimax_generator_loss, non_saturating_generator_loss
+from tfgan_zoo.losses.adversarial import (
+    minimax_discriminator_loss,
+    minimax_generator_loss,
+    non_saturating_generator_loss,
+)
 from tfgan_zoo.losses.reduction import reduce_global_batch
 from tfgan_zoo.models.acgan import acgan_networks
 from tfgan_zoo.registry import register_model
@@ -21,7 +24,7 @@ def class_cross_entropy(labels, class_logits):
     )
 
 
-@register_model("acgan", task="conditional")
+@register_model("acgan")
 class ACGAN(ConditionalGAN):
     """AC-GAN: G(z, c) → x; D(x) → (P(S | x), P(C | x)); the class is never fed to D.
 
@@ -106,15 +109,6 @@ class ACGAN(ConditionalGAN):
         )
         self._finish_init()
 
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
-
-    def default_optimizers(self):
-        return {
-            name: keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2)
-            for name in ("generator", "discriminator")
-        }
-
     def sample_labels(self, batch):
         """c ~ p_c (uniform over the classes), the same per example on one device or many."""
         u = consistent_random("uniform", [batch], self.seed_generator)
@@ -136,36 +130,36 @@ class ACGAN(ConditionalGAN):
             source = non_saturating_generator_loss(fs)
         return source, class_cross_entropy(fake_labels, fc)
 
-    def train_step(self, data):
-        images, labels = self.split_batch(data)
-        batch = tf.shape(images)[0]
-        fake_labels = self.sample_labels(batch)
-        fake = tf.stop_gradient(self.generator([self.sample_latents(batch), fake_labels], training=True))
+    # ------------------------------------------------------------------------------------------ shared-step hooks
+    def generator_inputs(self, batch):
+        """[z, c] with classes c ~ p_c drawn per step (not the batch's labels)."""
+        size = tf.shape(self.task.real_images(batch))[0]
+        labels = self.sample_labels(size)
+        return [self.sample_latents(size), labels]
 
-        def d_loss_fn():
-            source, classes = self.discriminator_losses(
-                self.discriminator(images, training=True),
-                self.discriminator(fake, training=True),
-                labels,
-                fake_labels,
-            )
-            return reduce_global_batch(source + classes), {
-                "d_source_loss": reduce_global_batch(source),
-                "d_class_loss": reduce_global_batch(classes),
-            }
+    def generate_fake(self, batch):
+        """The fake batch {images, labels}: D's class loss needs the classes the fakes were generated with."""
+        inputs = self.generator_inputs(batch)
+        return {"images": self.generator(inputs, training=True), "labels": inputs[1]}
 
-        d_loss, d_extras = self.update_player("discriminator", d_loss_fn)
-        g_labels = self.sample_labels(batch)
-        z = self.sample_latents(batch)
+    def discriminator_objective(self, batch, fake):
+        """−(L_S + L_C): D's source and class losses on the real batch and the fake batch."""
+        source, classes = self.discriminator_losses(
+            self.discriminator(batch["images"], training=True),
+            self.discriminator(fake["images"], training=True),
+            batch["labels"],
+            fake["labels"],
+        )
+        loss = reduce_global_batch(source + classes)
+        return loss, {"d_loss": loss, "d_source_loss": reduce_global_batch(source),
+                      "d_class_loss": reduce_global_batch(classes)}
 
-        def g_loss_fn():
-            fake = self.generator([z, g_labels], training=True)
-            source, classes = self.generator_losses(self.discriminator(fake, training=True), g_labels)
-            return reduce_global_batch(source + classes), {"g_class_loss": reduce_global_batch(classes)}
-
-        g_loss, g_extras = self.update_player("generator", g_loss_fn)
-        self.track(d_loss=d_loss, g_loss=g_loss, **d_extras, **g_extras)
-        return self.logs()
+    def generator_objective(self, batch, inputs, fake=None):
+        """−(L_C − L_S) for G on G(z, c)."""
+        fake = self.generator(inputs, training=True) if fake is None else fake
+        source, classes = self.generator_losses(self.discriminator(fake, training=True), inputs[1])
+        loss = reduce_global_batch(source + classes)
+        return loss, {"g_loss": loss, "g_class_loss": reduce_global_batch(classes)}
 
     def classify(self, images, batch_size=256):
         """D's auxiliary classifier: class probabilities `[N, num_classes]` for images in [-1, 1]."""

@@ -1,6 +1,5 @@
 """InfoGAN: a GAN whose latent codes are made informative by a variational mutual-information bound."""
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -43,7 +42,7 @@ def codes_from_seed(seed, num, noise_dim, categorical_codes, continuous_codes):
     return noise, ids, cont
 
 
-@register_model("infogan", task="unconditional")
+@register_model("infogan")
 class InfoGAN(UnconditionalGAN):
     """InfoGAN: G(z, c); D and Q share a trunk; min_{G,Q} max_D V(D, G) − λ·L_I(G, Q).
 
@@ -138,14 +137,6 @@ class InfoGAN(UnconditionalGAN):
         config["categorical_codes"] = list(self.categorical_codes)
         return config
 
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
-
-    def default_optimizers(self):
-        return {
-            "generator": keras.optimizers.Adam(self.g_learning_rate, beta_1=self.beta_1),
-            "discriminator": keras.optimizers.Adam(self.d_learning_rate, beta_1=self.beta_1),
-        }
 
     # ------------------------------------------------------------------------------------------ codes
     def sample_codes(self, batch):
@@ -181,37 +172,37 @@ class InfoGAN(UnconditionalGAN):
         cat, cont = self.information_losses(q_outputs, categorical_ids, continuous)
         return self.categorical_weight * cat + self.continuous_weight * cont, cat
 
-    # ------------------------------------------------------------------------------------------ training
-    def train_step(self, data):
-        real = self.images_from_batch(data)
-        batch = tf.shape(real)[0]
-        latents, ids, cont = self.sample_codes(batch)
-        fake = tf.stop_gradient(self.generator(latents, training=True))
+    # ------------------------------------------------------------------------------------------ shared-step hooks
+    def generator_inputs(self, batch):
+        """{latents, ids, continuous}: G's input vector and the codes it holds, drawn per step."""
+        latents, ids, cont = self.sample_codes(tf.shape(self.task.real_images(batch))[0])
+        return {"latents": latents, "ids": ids, "continuous": cont}
 
-        def d_loss_fn():
-            real_out = self.discriminator(real, training=True)
-            fake_out = self.discriminator(fake, training=True)
-            gan = minimax_discriminator_loss(real_out["logits"], fake_out["logits"])
-            info, _ = self.weighted_information_loss(fake_out, ids, cont)
-            return reduce_global_batch(gan + info), {}
+    def generate_fake(self, batch):
+        """The fake batch {images, ids, continuous}: D's update also trains Q on the fakes' codes."""
+        inputs = self.generator_inputs(batch)
+        return {"images": self.generator(inputs["latents"], training=True), "ids": inputs["ids"],
+                "continuous": inputs["continuous"]}
 
-        d_loss, _ = self.update_player("discriminator", d_loss_fn)
-        g_latents, g_ids, g_cont = self.sample_codes(batch)
+    def discriminator_objective(self, batch, fake):
+        """D's GAN loss plus λ·(−log Q(c | G(z, c))), which trains Q through the shared trunk."""
+        real_out = self.discriminator(batch["images"], training=True)
+        fake_out = self.discriminator(fake["images"], training=True)
+        gan = minimax_discriminator_loss(real_out["logits"], fake_out["logits"])
+        info, _ = self.weighted_information_loss(fake_out, fake["ids"], fake["continuous"])
+        loss = reduce_global_batch(gan + info)
+        return loss, {"d_loss": loss}
 
-        def g_loss_fn():
-            out = self.discriminator(self.generator(g_latents, training=True), training=True)
-            info, cat = self.weighted_information_loss(out, g_ids, g_cont)
-            gan = non_saturating_generator_loss(out["logits"])
-            entropy = sum(categorical_entropy(n) for n in self.categorical_codes)
-            return reduce_global_batch(gan + info), {
-                "info_loss": reduce_global_batch(info),
-                "categorical_mi": reduce_global_batch(entropy - cat),
-            }
-
-        g_loss, g_extras = self.update_player("generator", g_loss_fn)
-        self.after_generator_update()
-        self.track(d_loss=d_loss, g_loss=g_loss, **g_extras)
-        return self.logs()
+    def generator_objective(self, batch, inputs, fake=None):
+        """G's non-saturating loss plus λ·(−log Q(c | G(z, c))) (−λ·L_I up to the constant H(c))."""
+        fake = self.generator(inputs["latents"], training=True) if fake is None else fake
+        out = self.discriminator(fake, training=True)
+        info, cat = self.weighted_information_loss(out, inputs["ids"], inputs["continuous"])
+        gan = non_saturating_generator_loss(out["logits"])
+        entropy = sum(categorical_entropy(n) for n in self.categorical_codes)
+        loss = reduce_global_batch(gan + info)
+        return loss, {"g_loss": loss, "info_loss": reduce_global_batch(info),
+                      "categorical_mi": reduce_global_batch(entropy - cat)}
 
     # ------------------------------------------------------------------------------------------ inference
     def _check_codes(self, num_images, categorical, continuous):
