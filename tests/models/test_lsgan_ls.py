@@ -80,6 +80,20 @@ def test_weight_decay_shrinks_loss_network_weights_without_data_gradient():
     np.testing.assert_allclose(kernel.numpy(), before * (1 - 0.1 * 0.5), rtol=1e-5)
 
 
+def test_generator_weight_decay_in_the_reused_fake_step():
+    """The G update reuses the D update's G(z) (one G forward, as lsgan.lua); the decay term, which does not pass
+    through G(z), still reaches G: with D frozen and SGD, decay changes G's update by exactly −lr·decay·θ."""
+    after = []
+    for decay in (0.0, 0.5):
+        m, cfg = _tiny(weight_decay=decay)
+        m.compile(optimizers={"discriminator": keras.optimizers.SGD(0.0), "generator": keras.optimizers.SGD(0.1)})
+        start = [v.numpy().copy() for v in m.generator.trainable_variables]
+        m.fit(fixed_dataset(m, cfg), steps_per_epoch=1, epochs=1, verbose=0)
+        after.append([v.numpy() for v in m.generator.trainable_variables])
+    for theta, plain, decayed in zip(start, *after):
+        np.testing.assert_allclose(decayed - plain, -0.1 * 0.5 * theta, rtol=1e-4, atol=1e-6)
+
+
 def test_validation_errors():
     with pytest.raises(ValueError, match="LS-GAN, 1 = WGAN"):
         tfgan_zoo.build_model("lsgan_ls", image_size=16, g_base_filters=4, d_base_filters=4, slope=2.0)

@@ -1,6 +1,5 @@
 """Loss-Sensitive GAN (LS-GAN) and its generalization GLS-GAN."""
 
-import keras
 import tensorflow as tf
 
 from tfgan_zoo.base.unconditional import UnconditionalGAN
@@ -17,7 +16,7 @@ from tfgan_zoo.models.lsgan_ls import lsgan_ls_networks
 from tfgan_zoo.registry import register_model
 
 
-@register_model("lsgan_ls", task="unconditional")
+@register_model("lsgan_ls")
 class LossSensitiveGAN(UnconditionalGAN):
     """Loss-Sensitive GAN (Qi 2017): a learned non-negative loss L_θ with a data-dependent margin, and GLS-GAN.
 
@@ -123,12 +122,6 @@ class LossSensitiveGAN(UnconditionalGAN):
         images = tf.convert_to_tensor(images, self.compute_dtype)
         return tf.reshape(tf.cast(self.discriminator(images, training=False), tf.float32), [-1])
 
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
-
-    def default_optimizers(self):
-        return {n: keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1) for n in ("generator", "discriminator")}
-
     def _decay(self, model):
         """decay·½‖w‖² over the model's trainable weights, divided by the replica count: the optimizer sums the
         replicas' gradients, and this term is not a per-example loss."""
@@ -137,39 +130,32 @@ class LossSensitiveGAN(UnconditionalGAN):
         n, _ = replica_info()
         return self.weight_decay * weight_decay_penalty(model.trainable_variables) / n
 
-    def train_step(self, data):
-        real = self.images_from_batch(data)
-        batch = tf.shape(real)[0]
-        z = self.sample_latents(batch)
-        fake = tf.stop_gradient(self.generator(z, training=True))
+    # ------------------------------------------------------------------------------------------ shared-step hooks
+    #: the G update reuses the D update's z and G(z), as the authors' code (one G forward per step).
+    reuse_fake_for_generator_step = True
+
+    def discriminator_objective(self, batch, fake):
+        """γ·L_θ(x) + C_ν(Δ(x, G(z)) + L_θ(x) − L_θ(G(z))) [+ gp·‖∇ₓL_θ(x)‖²] + decay·½‖θ‖²."""
+        real = batch["images"]
         margins = loss_sensitive_margin(real, fake, self.margin_scale, self.margin_norm)
-
-        def d_loss_fn():
-            real_l = self.discriminator(real, training=True)
-            fake_l = self.discriminator(fake, training=True)
-            per_example = loss_sensitive_discriminator_loss(
-                real_l, fake_l, margins, self.real_loss_weight, self.slope
+        real_l = self.discriminator(real, training=True)
+        fake_l = self.discriminator(fake, training=True)
+        per_example = loss_sensitive_discriminator_loss(real_l, fake_l, margins, self.real_loss_weight, self.slope)
+        if self.gradient_penalty_weight:
+            per_example += self.gradient_penalty_weight * r1_penalty(
+                lambda x: self.discriminator(x, training=True), real
             )
-            if self.gradient_penalty_weight:
-                per_example += self.gradient_penalty_weight * r1_penalty(
-                    lambda x: self.discriminator(x, training=True), real
-                )
-            loss = reduce_global_batch(per_example) + self._decay(self.discriminator)
-            return loss, {
-                "margin": reduce_global_batch(margins),
-                "real_loss": reduce_global_batch(tf.reshape(tf.cast(real_l, tf.float32), [-1])),
-                "fake_loss": reduce_global_batch(tf.reshape(tf.cast(fake_l, tf.float32), [-1])),
-            }
+        loss = reduce_global_batch(per_example) + self._decay(self.discriminator)
+        return loss, {
+            "d_loss": loss,
+            "margin": reduce_global_batch(margins),
+            "real_loss": reduce_global_batch(tf.reshape(tf.cast(real_l, tf.float32), [-1])),
+            "fake_loss": reduce_global_batch(tf.reshape(tf.cast(fake_l, tf.float32), [-1])),
+        }
 
-        # The G step reuses the D step's noise, as in the authors' code.
-        d_loss, extras = self.update_player("discriminator", d_loss_fn)
-
-        def g_loss_fn():
-            fake_l = self.discriminator(self.generator(z, training=True), training=True)
-            loss = reduce_global_batch(loss_sensitive_generator_loss(fake_l)) + self._decay(self.generator)
-            return loss, {}
-
-        g_loss, _ = self.update_player("generator", g_loss_fn)
-        self.after_generator_update()
-        self.track(d_loss=d_loss, g_loss=g_loss, **extras)
-        return self.logs()
+    def generator_objective(self, batch, inputs, fake=None):
+        """L_θ(G(z)) + decay·½‖φ‖²."""
+        fake = self.generator(inputs, training=True) if fake is None else fake
+        fake_l = self.discriminator(fake, training=True)
+        loss = reduce_global_batch(loss_sensitive_generator_loss(fake_l)) + self._decay(self.generator)
+        return loss, {"g_loss": loss}
