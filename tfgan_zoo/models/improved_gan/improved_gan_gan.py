@@ -1,6 +1,5 @@
 """Improved Techniques for Training GANs: the semi-supervised K+1-class GAN and its training tricks."""
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -21,7 +20,7 @@ def real_logit(class_logits):
     return tf.reduce_logsumexp(tf.cast(class_logits, tf.float32), axis=-1)
 
 
-@register_model("improved_gan", task="unconditional")
+@register_model("improved_gan")
 class ImprovedGAN(UnconditionalGAN):
     """Salimans et al.'s GAN: D is a K+1-class classifier (logits for the K real classes; the "fake" logit fixed
     at 0), trained semi-supervised; G trained by feature matching (or the non-saturating loss, with minibatch
@@ -164,14 +163,6 @@ class ImprovedGAN(UnconditionalGAN):
         config["generator_loss"] = self.generator_loss_name
         return config
 
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
-
-    def default_optimizers(self):
-        return {
-            name: keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1)
-            for name in ("generator", "discriminator")
-        }
 
     # ------------------------------------------------------------------------------------------ training
     def split_semi_supervised(self, data):
@@ -200,6 +191,12 @@ class ImprovedGAN(UnconditionalGAN):
         return self.historical_averaging_weight * history.penalty()
 
     def train_step(self, data):
+        """Own step: a semi-supervised batch (unlabelled, labelled, labels) that no task splits, and historical
+        averages updated after each player's update.
+
+        D: L_supervised on the labelled part + w·L_unsupervised on (unlabelled, G(z)); G: feature matching against
+        the unlabelled batch (or the non-saturating loss).
+        """
         real, labeled, labels = self.split_semi_supervised(data)
         batch = tf.shape(real)[0]
         fake = tf.stop_gradient(self.generator(self.sample_latents(batch), training=True))
@@ -232,7 +229,7 @@ class ImprovedGAN(UnconditionalGAN):
         g_loss, _ = self.update_player("generator", g_loss_fn)
         if "generator" in self.histories:
             self.histories["generator"].update()
-        self.after_generator_update()
+        self.after_step(None)
         self.track(d_loss=d_loss, g_loss=g_loss, **d_extras)
         return self.logs()
 
