@@ -57,6 +57,21 @@ def test_fit_schedule_r1_and_tracked_w():
     assert np.abs(m.generator.get_layer("truncation").w_avg.numpy()).max() > 0
 
 
+def test_shared_step_mixes_styles_within_the_grown_layers():
+    """StyleGAN trains through the shared step (progressive growing is its `prepare_batch`); style mixing, shared
+    with StyleGAN2, crosses over only among the style inputs of the resolutions grown so far."""
+    m, _ = build_tiny("stylegan")
+    assert "train_step" not in vars(type(m))
+    m.style_mixing_prob = 1.0
+    z = np.random.default_rng(0).standard_normal((4, m.latent_dim)).astype("float32")
+    ws = m.training_ws(z).numpy()
+    w = m.parts(m.generator)[0](z, training=True).numpy()
+    active = m.num_ws - 2 * int(m.current_lod())
+    switched = [not np.allclose(ws[:, i], w, atol=1e-6) for i in range(m.num_ws)]
+    k = switched.index(True)
+    assert 1 <= k < active and all(switched[k:]) and not any(switched[:k])
+
+
 def test_truncation_cutoff_and_style_mix():
     m, _ = build_tiny("stylegan")
     m.set_lod(0.0)

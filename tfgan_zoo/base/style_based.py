@@ -1,7 +1,9 @@
-"""Task base for style-based generators (StyleGAN, StyleGAN2): truncation, style mixing, interpolation, projection.
+"""Task base for style-based generators (StyleGAN, StyleGAN2): the training they share (style mixing, the
+logistic loss with R1, the tracked average w, the EMA with a half-life in images) and truncation, style mixing,
+interpolation and projection at inference.
 
 The generator is a functional model `latents → mapping → broadcast → truncation (WAverage) → synthesis`; these
-helpers reach its parts by name (`mapping`, `truncation`, `synthesis`) on the inference (EMA) generator.
+helpers reach its parts by name (`mapping`, `truncation`, `synthesis`) on the training or inference (EMA) generator.
 """
 
 from __future__ import annotations
@@ -9,9 +11,27 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from tfgan_zoo.base.gan import LazyRegularizer
 from tfgan_zoo.base.unconditional import UnconditionalGAN
-from tfgan_zoo.layers.random import latents_from_seed
+from tfgan_zoo.layers.random import latents_from_seed, replica_info
 from tfgan_zoo.layers.style import broadcast_w
+from tfgan_zoo.losses.penalties import r1_penalty
+
+
+def global_mean(x):
+    """Mean of `x` over axis 0 across all replicas (the global batch)."""
+    n, _ = replica_info()
+    local_sum = tf.reduce_sum(x, axis=0)
+    count = tf.cast(tf.shape(x)[0], x.dtype)
+    ctx = tf.distribute.get_replica_context()
+    if n > 1 and ctx is not None:
+        local_sum, count = ctx.all_reduce("SUM", [local_sum, count])
+    return local_sum / count
+
+
+def scalar_uniform(seed_generator):
+    """One U[0, 1) draw, the same on every replica (all replicas share the seed state)."""
+    return tf.random.stateless_uniform([], seed=tf.cast(seed_generator.next(), tf.int32))
 
 
 def slerp(a, b, t):
@@ -26,11 +46,88 @@ def slerp(a, b, t):
 
 
 class StyleBasedGAN(UnconditionalGAN):
-    """Base of style-based GANs. Subclasses build `generator` (and `generator_ema`) with layers named `mapping`,
-    `broadcast`, `truncation` and `synthesis`, and set `num_ws`.
+    """Base of style-based GANs. Subclasses build `generator` and `generator_ema` with layers named `mapping`,
+    `broadcast`, `truncation` and `synthesis`, and set `num_ws`, `style_mixing_prob` and `ema_kimg`.
+
+    Training (hooks of the shared step): fakes come from the mapping network in training mode with style mixing
+    (`training_ws`) through the synthesis network; non-saturating logistic loss; R1 on reals
+    (`r1_regularizer`); after the G update the tracked average w (the truncation layer's `w_avg`) moves towards
+    the global mean of w over the G step's latents, then the EMA generator with a half-life of `ema_kimg`
+    thousand images.
 
     Inference outputs are clipped to [-1, 1] (the synthesis network is linear; training uses the raw output).
     """
+
+    # ------------------------------------------------------------------------------------------ training
+    def active_style_layers(self):
+        """Style inputs the synthesis network uses now (all; fewer while StyleGAN grows): style mixing picks
+        its crossover among them."""
+        return self.num_ws
+
+    def training_ws(self, z):
+        """Mapping in training mode and style mixing: with probability `style_mixing_prob` per minibatch, the
+        styles from a random crossover layer on come from second latents. Returns ws `[B, num_ws, w_dim]`."""
+        mapping = self.parts(self.generator)[0]
+        ws = broadcast_w(mapping(z, training=True), self.num_ws)
+        if self.style_mixing_prob > 0 and self.num_ws > 1:
+            ws2 = broadcast_w(mapping(self.sample_latents(tf.shape(z)[0]), training=True), self.num_ws)
+            active = tf.convert_to_tensor(self.active_style_layers(), tf.int32)
+            mix = scalar_uniform(self.seed_generator) < self.style_mixing_prob
+            u = scalar_uniform(self.seed_generator)
+            layer = 1 + tf.cast(u * tf.cast(tf.maximum(active - 1, 1), tf.float32), tf.int32)
+            cutoff = tf.where(mix, tf.minimum(layer, active), active)
+            ws = tf.where((tf.range(self.num_ws) < cutoff)[None, :, None], ws, ws2)
+        return ws
+
+    def synthesis_train(self, ws):
+        return self.parts(self.generator)[2](ws, training=True)
+
+    def generator_inputs(self, batch):
+        """{"latents": z} for the G update (a family may add the inputs of its G regularizers)."""
+        return {"latents": self.sample_latents(tf.shape(batch["images"])[0])}
+
+    def generate_fake(self, batch):
+        return self.synthesis_train(self.training_ws(self.sample_latents(tf.shape(batch["images"])[0])))
+
+    def generator_objective(self, batch, inputs, fake=None):
+        if fake is None:
+            fake = self.synthesis_train(self.training_ws(inputs["latents"]))
+        loss, logs = super().generator_objective(batch, inputs, fake=fake)
+        logs["_latents"] = inputs["latents"]  # for the w average (`after_update`)
+        return loss, logs
+
+    def discriminator_loss(self, real_outputs, fake_outputs):
+        """Logistic loss: softplus(D(G(z))) + softplus(−D(x))."""
+        real = tf.reshape(tf.cast(real_outputs, tf.float32), [-1])
+        fake = tf.reshape(tf.cast(fake_outputs, tf.float32), [-1])
+        return tf.nn.softplus(fake) + tf.nn.softplus(-real)
+
+    def generator_loss(self, fake_outputs):
+        """Non-saturating logistic loss: softplus(−D(G(z)))."""
+        return tf.nn.softplus(-tf.reshape(tf.cast(fake_outputs, tf.float32), [-1]))
+
+    def r1_regularizer(self, interval):
+        """R1 = ‖∇ₓD(x)‖² on reals, weight γ/2, logged as `r1_penalty`, every `interval` D updates."""
+        return LazyRegularizer(
+            "discriminator", "r1_penalty", interval, self.r1_gamma * 0.5,
+            lambda batch, real, fake: r1_penalty(lambda x: self.discriminator(x, training=True), real),
+            enabled=self.r1_gamma > 0,
+        )
+
+    def update_w_average(self, z):
+        """Moves the tracked average w towards the global mean of mapping(z) (with the updated mapping)."""
+        mapping = self.parts(self.generator)[0]
+        self.generator.get_layer("truncation").update(global_mean(tf.stop_gradient(mapping(z, training=False))))
+
+    def after_update(self, player, logs):
+        if player == "generator":
+            self.update_w_average(logs["_latents"])
+
+    def after_step(self, batch):
+        """EMA generator with a half-life of `ema_kimg` thousand images: decay 0.5^(global batch / 1000·ema_kimg)."""
+        n, _ = replica_info()
+        images = tf.cast(tf.shape(batch["images"])[0] * n, tf.float32)
+        self.update_ema(self.generator_ema, self.generator, 0.5 ** (images / (1000.0 * self.ema_kimg)))
 
     def parts(self, generator=None):
         g = generator or self.inference_generator

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import math
-
-import keras
 import tensorflow as tf
 
 from tfgan_zoo.base.style_based import StyleBasedGAN
 from tfgan_zoo.layers.progressive import images_at_lod, lod_schedule
 from tfgan_zoo.layers.random import replica_info
-from tfgan_zoo.layers.style import broadcast_w
-from tfgan_zoo.losses.penalties import r1_penalty
-from tfgan_zoo.losses.reduction import reduce_global_batch
 from tfgan_zoo.models.stylegan import stylegan_networks as nets
 from tfgan_zoo.registry import register_model
 
 
-def _global_mean(x):
-    n, _ = replica_info()
-    local_sum, count = tf.reduce_sum(x, axis=0), tf.cast(tf.shape(x)[0], x.dtype)
-    ctx = tf.distribute.get_replica_context()
-    if n > 1 and ctx is not None:
-        local_sum, count = ctx.all_reduce("SUM", [local_sum, count])
-    return local_sum / count
-
-
-@register_model("stylegan", task="unconditional")
-@keras.saving.register_keras_serializable(package="tfgan_zoo")
+@register_model("stylegan")
 class StyleGAN(StyleBasedGAN):
     """StyleGAN (FFHQ config): 8-layer mapping network (lr ×0.01) z → w, learned 4×4 constant, AdaIN after every
     convolution, per-layer noise with learned per-channel scale, [1, 2, 1] blur after upsampling, style mixing
@@ -134,13 +118,6 @@ class StyleGAN(StyleBasedGAN):
                                            trainable=False, aggregation="only_first_replica")
         self._finish_init()
 
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
-
-    def default_optimizers(self):
-        return {n: keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2,
-                                         epsilon=self.epsilon) for n in ("generator", "discriminator")}
-
     def _lod_layers(self, include_ema=False):
         nets_ = [self.parts(self.generator)[2], self.discriminator]
         if include_ema:
@@ -159,56 +136,29 @@ class StyleGAN(StyleBasedGAN):
             return tf.constant(float(self.fixed_lod), tf.float64)
         return lod_schedule(images_seen, self.start_lod, self.lod_training_kimg, self.lod_transition_kimg)
 
-    def training_ws(self, z, lod):
-        mapping = self.parts(self.generator)[0]
-        w = mapping(z, training=True)
-        ws = broadcast_w(w, self.num_ws)
-        if self.style_mixing_prob > 0:
-            ws2 = broadcast_w(mapping(self.sample_latents(tf.shape(z)[0]), training=True), self.num_ws)
-            seed = lambda: tf.cast(self.seed_generator.next(), tf.int32)  # noqa: E731  (same on every replica)
-            cur_layers = self.num_ws - tf.cast(lod, tf.int32) * 2
-            mix = tf.random.stateless_uniform([], seed=seed()) < self.style_mixing_prob
-            u = tf.random.stateless_uniform([], seed=seed())
-            layer = 1 + tf.cast(u * tf.cast(tf.maximum(cur_layers - 1, 1), tf.float32), tf.int32)
-            cutoff = tf.where(mix, tf.minimum(layer, cur_layers), cur_layers)
-            ws = tf.where((tf.range(self.num_ws) < cutoff)[None, :, None], ws, ws2)
-        return ws, w
-
-    def train_step(self, data):
-        real = self.images_from_batch(data)
-        batch = tf.shape(real)[0]
-        n, _ = replica_info()
+    # ------------------------------------------------------------------------------------------ training
+    def prepare_batch(self, batch):
+        """Progressive growing: sets the scheduled level of detail on G, D and the EMA G's synthesis and fades the
+        real images to it."""
         lod = tf.cast(self.scheduled_lod(self.images_seen), tf.float32)
         for layer in self._lod_layers():
             layer.lod.assign(lod)
-        real = images_at_lod(real, lod, self.max_lod)
-        synthesis = self.parts(self.generator)[2]
+        return {**batch, "images": images_at_lod(batch["images"], lod, self.max_lod)}
 
-        ws, _ = self.training_ws(self.sample_latents(batch), lod)
-        fake = tf.stop_gradient(synthesis(ws, training=True))
+    def active_style_layers(self):
+        """Style mixing crosses over only among the layers of the resolutions grown so far."""
+        return self.num_ws - tf.cast(self._lod_layers()[0].lod, tf.int32) * 2
 
-        def d_loss_fn():
-            real_logits = tf.reshape(tf.cast(self.discriminator(real, training=True), tf.float32), [-1])
-            fake_logits = tf.reshape(tf.cast(self.discriminator(fake, training=True), tf.float32), [-1])
-            r1 = r1_penalty(lambda x: self.discriminator(x, training=True), real)
-            per_example = tf.nn.softplus(fake_logits) + tf.nn.softplus(-real_logits)
-            return reduce_global_batch(per_example + r1 * (self.r1_gamma * 0.5)), {
-                "r1": reduce_global_batch(r1), "adv": reduce_global_batch(per_example)}
+    def lazy_regularizers(self):
+        return [self.r1_regularizer(1)]  # R1 on every D update
 
-        _, d_extras = self.update_player("discriminator", d_loss_fn)
-        z = self.sample_latents(batch)
+    def generator_objective(self, batch, inputs, fake=None):
+        loss, logs = super().generator_objective(batch, inputs, fake)
+        n, _ = replica_info()
+        logs["lod"] = self._lod_layers()[0].lod / n
+        return loss, logs
 
-        def g_loss_fn():
-            ws, _ = self.training_ws(z, lod)
-            logits = tf.reshape(tf.cast(self.discriminator(synthesis(ws, training=True), training=True), tf.float32),
-                                [-1])
-            return reduce_global_batch(tf.nn.softplus(-logits)), {}
-
-        g_loss, _ = self.update_player("generator", g_loss_fn)
-        mapping = self.parts(self.generator)[0]
-        self.generator.get_layer("truncation").update(_global_mean(tf.stop_gradient(mapping(z, training=False))))
-        self.images_seen.assign_add(tf.cast(batch * n, tf.int64))
-        decay = 0.5 ** (tf.cast(batch * n, tf.float32) / (1000.0 * self.ema_kimg))
-        self.update_ema(self.generator_ema, self.generator, decay)
-        self.track(d_loss=d_extras["adv"], g_loss=g_loss, r1_penalty=d_extras["r1"], lod=lod / n)
-        return self.logs()
+    def after_step(self, batch):
+        n, _ = replica_info()
+        self.images_seen.assign_add(tf.cast(tf.shape(batch["images"])[0] * n, tf.int64))
+        super().after_step(batch)

@@ -7,33 +7,14 @@ import math
 import keras
 import tensorflow as tf
 
-from tfgan_zoo.base.style_based import StyleBasedGAN
+from tfgan_zoo.base.style_based import StyleBasedGAN, global_mean
 from tfgan_zoo.layers.random import consistent_random, replica_info
-from tfgan_zoo.layers.style import broadcast_w
-from tfgan_zoo.losses.penalties import r1_penalty
 from tfgan_zoo.losses.reduction import reduce_global_batch
 from tfgan_zoo.models.stylegan2 import stylegan2_networks as nets
 from tfgan_zoo.registry import register_model
 
 
-def global_mean(x):
-    """Mean of `x` over axis 0 across all replicas (the global batch)."""
-    n, _ = replica_info()
-    local_sum = tf.reduce_sum(x, axis=0)
-    count = tf.cast(tf.shape(x)[0], x.dtype)
-    ctx = tf.distribute.get_replica_context()
-    if n > 1 and ctx is not None:
-        local_sum, count = ctx.all_reduce("SUM", [local_sum, count])
-    return local_sum / count
-
-
-def scalar_uniform(seed_generator):
-    """One U[0, 1) draw, the same on every replica (all replicas share the seed state)."""
-    return tf.random.stateless_uniform([], seed=tf.cast(seed_generator.next(), tf.int32))
-
-
-@register_model("stylegan2", task="unconditional")
-@keras.saving.register_keras_serializable(package="tfgan_zoo")
+@register_model("stylegan2")
 class StyleGAN2(StyleBasedGAN):
     """StyleGAN2 config-f: mapping network (8 layers, lr ×0.01), modulated/demodulated convolutions with noise,
     skip-connection generator, residual discriminator with minibatch stddev, non-saturating logistic loss, lazy R1
@@ -146,10 +127,7 @@ class StyleGAN2(StyleBasedGAN):
                                        aggregation="only_first_replica")
         self._finish_init()
 
-    # ------------------------------------------------------------------------------------------ players
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
-
+    # ------------------------------------------------------------------------------------------ optimizers
     def default_optimizers(self):
         def adam(interval):
             c = interval / (interval + 1.0) if interval > 1 else 1.0
@@ -160,96 +138,48 @@ class StyleGAN2(StyleBasedGAN):
                 "discriminator": adam(self.r1_interval if self.r1_gamma > 0 else 1)}
 
     # ------------------------------------------------------------------------------------------ training
-    def training_ws(self, z):
-        """Mapping in training mode and style mixing (one random crossover layer per minibatch, with probability
-        `style_mixing_prob`). Returns (ws [B, num_ws, w_dim], w of the first latents [B, w_dim])."""
-        mapping, _, _ = self.parts(self.generator)
-        w = mapping(z, training=True)
-        ws = broadcast_w(w, self.num_ws)
-        if self.style_mixing_prob > 0 and self.num_ws > 1:
-            z2 = self.sample_latents(tf.shape(z)[0])
-            ws2 = broadcast_w(mapping(z2, training=True), self.num_ws)
-            mix = scalar_uniform(self.seed_generator) < self.style_mixing_prob
-            layer = 1 + tf.cast(scalar_uniform(self.seed_generator) * (self.num_ws - 1), tf.int32)
-            cutoff = tf.where(mix, layer, self.num_ws)
-            ws = tf.where((tf.range(self.num_ws) < cutoff)[None, :, None], ws, ws2)
-        return ws, w
+    def lazy_regularizers(self):
+        return [self.r1_regularizer(self.r1_interval)]
 
-    def synthesis_train(self, ws):
-        return self.parts(self.generator)[2](ws, training=True)
-
-    def train_step(self, data):
-        real = self.images_from_batch(data)
-        batch = tf.shape(real)[0]
-        n, _ = replica_info()
-
-        # ---- discriminator: logistic loss, lazy R1 on reals
-        z = self.sample_latents(batch)
-        ws, _ = self.training_ws(z)
-        fake = tf.stop_gradient(self.synthesis_train(ws))
-        d_step = self.d_optimizer.iterations
-        do_r1 = tf.logical_and(self.r1_gamma > 0, tf.equal(d_step % self.r1_interval, 0))
-
-        def d_loss_fn():
-            real_logits = tf.reshape(tf.cast(self.discriminator(real, training=True), tf.float32), [-1])
-            fake_logits = tf.reshape(tf.cast(self.discriminator(fake, training=True), tf.float32), [-1])
-            per_example = tf.nn.softplus(fake_logits) + tf.nn.softplus(-real_logits)
-            r1 = tf.cond(
-                do_r1,
-                lambda: r1_penalty(lambda x: self.discriminator(x, training=True), real),
-                lambda: tf.zeros([batch]),
-            )
-            loss = reduce_global_batch(per_example + r1 * (self.r1_gamma * 0.5 * self.r1_interval))
-            return loss, {"r1": reduce_global_batch(r1), "adv": reduce_global_batch(per_example)}
-
-        _, d_extras = self.update_player("discriminator", d_loss_fn)
-
-        # ---- generator: non-saturating loss, lazy path-length regularization
-        g_step = self.g_optimizer.iterations
-        do_pl = tf.logical_and(self.pl_weight > 0, tf.equal(g_step % self.pl_interval, 0))
-        z = self.sample_latents(batch)
-        pl_batch = tf.maximum(batch // self.pl_batch_shrink, 1)
-        z_pl = self.sample_latents(pl_batch)
-        pl_noise = consistent_random(
+    def generator_inputs(self, batch):
+        """z for the G update, then the path-length regularizer's latents and image-space noise (drawn every step)."""
+        inputs = super().generator_inputs(batch)
+        pl_batch = tf.maximum(tf.shape(batch["images"])[0] // self.pl_batch_shrink, 1)
+        inputs["pl_latents"] = self.sample_latents(pl_batch)
+        inputs["pl_noise"] = consistent_random(
             "normal", [pl_batch, self.image_size, self.image_size, self.channels], self.seed_generator
         ) / math.sqrt(self.image_size * self.image_size)
+        return inputs
 
-        def pl_lengths():
-            ws_pl, _ = self.training_ws(z_pl)
-            with tf.GradientTape() as tape:
-                tape.watch(ws_pl)
-                images = tf.cast(self.synthesis_train(ws_pl), tf.float32)
-                out = tf.reduce_sum(images * pl_noise)
-            grads = tf.cast(tape.gradient(out, ws_pl), tf.float32)
-            return tf.sqrt(tf.reduce_mean(tf.reduce_sum(tf.square(grads), axis=2), axis=1))
+    def path_lengths(self, latents, noise):
+        """‖J_wᵀ y‖ per example, y the image-space noise: the path lengths of G's synthesis at mixed styles."""
+        ws = self.training_ws(latents)
+        with tf.GradientTape() as tape:
+            tape.watch(ws)
+            images = tf.cast(self.synthesis_train(ws), tf.float32)
+            out = tf.reduce_sum(images * noise)
+        grads = tf.cast(tape.gradient(out, ws), tf.float32)
+        return tf.sqrt(tf.reduce_mean(tf.reduce_sum(tf.square(grads), axis=2), axis=1))
 
-        def g_loss_fn():
-            ws, _ = self.training_ws(z)
-            fake_logits = tf.reshape(tf.cast(self.discriminator(self.synthesis_train(ws), training=True), tf.float32),
-                                     [-1])
-            adv = reduce_global_batch(tf.nn.softplus(-fake_logits))
-            # The cross-replica mean of the lengths is taken outside the cond (collectives inside a cond branch
-            # can deadlock under MirroredStrategy); the penalty uses the updated mean, as the official code.
-            lengths = tf.cond(do_pl, pl_lengths, lambda: tf.zeros([pl_batch]))
-            updated = self.pl_mean + self.pl_decay * (global_mean(tf.stop_gradient(lengths)) - self.pl_mean)
-            new_mean = tf.where(do_pl, updated, self.pl_mean)
-            pl = reduce_global_batch(tf.square(lengths - new_mean)) * tf.cast(do_pl, tf.float32)
-            loss = adv + pl * (self.pl_weight * self.pl_interval)
-            return loss, {"pl": pl, "pl_mean": new_mean, "adv": adv}
+    def generator_objective(self, batch, inputs, fake=None):
+        """The shared non-saturating objective plus lazy path-length regularization (weight·interval every
+        `pl_interval` G updates). Not a `LazyRegularizer`: the penalty is centred on a running mean updated with a
+        cross-replica mean, which must run outside the regularizer's `tf.cond` (collectives inside a cond branch
+        can deadlock under MirroredStrategy); the penalty uses the updated mean, as the official code."""
+        loss, logs = super().generator_objective(batch, inputs, fake)
+        n, _ = replica_info()
+        due = tf.logical_and(self.pl_weight > 0, tf.equal(self.g_optimizer.iterations % self.pl_interval, 0))
+        pl_batch = tf.shape(inputs["pl_latents"])[0]
+        lengths = tf.cond(due, lambda: self.path_lengths(inputs["pl_latents"], inputs["pl_noise"]),
+                          lambda: tf.zeros([pl_batch]))
+        updated = self.pl_mean + self.pl_decay * (global_mean(tf.stop_gradient(lengths)) - self.pl_mean)
+        new_mean = tf.where(due, updated, self.pl_mean)
+        pl = reduce_global_batch(tf.square(lengths - new_mean)) * tf.cast(due, tf.float32)
+        logs.update({"pl_penalty": pl, "_due_pl_penalty": tf.cast(due, tf.float32), "pl_mean": new_mean / n,
+                     "_pl_mean": new_mean})
+        return loss + pl * (self.pl_weight * self.pl_interval), logs
 
-        _, g_extras = self.update_player("generator", g_loss_fn)
-        self.pl_mean.assign(tf.stop_gradient(g_extras["pl_mean"]))
-        # tracked average of w (official: updated from the G pass of the training step)
-        trunc = self.generator.get_layer("truncation")
-        mapping = self.parts(self.generator)[0]
-        trunc.update(global_mean(tf.stop_gradient(mapping(z, training=False))))
-
-        decay = 0.5 ** (tf.cast(batch * n, tf.float32) / (1000.0 * self.ema_kimg))
-        self.update_ema(self.generator_ema, self.generator, decay)
-
-        r1_w = tf.cast(do_r1, tf.float32)
-        pl_w = tf.cast(do_pl, tf.float32)
-        self.track(d_loss=d_extras["adv"], g_loss=g_extras["adv"], pl_mean=g_extras["pl_mean"] / n)
-        self.loss_trackers["r1_penalty"].update_state(d_extras["r1"] * n, sample_weight=r1_w)
-        self.loss_trackers["pl_penalty"].update_state(g_extras["pl"] * n, sample_weight=pl_w)
-        return self.logs()
+    def after_update(self, player, logs):
+        if player == "generator":
+            self.pl_mean.assign(tf.stop_gradient(logs["_pl_mean"]))
+        super().after_update(player, logs)
