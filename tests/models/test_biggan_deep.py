@@ -1,8 +1,8 @@
 import numpy as np
 
 import tfgan_zoo
-from tfgan_zoo.models.biggan_deep import biggan_deep_networks
 from tests.contract.helpers import build_tiny
+from tfgan_zoo.models.biggan_deep import biggan_deep_networks
 
 
 def _count(m):
@@ -35,3 +35,15 @@ def test_shortcuts_drop_and_append_channels():
     assert g.get_layer("block2b_sc_drop").output.shape[-1] == 8  # 16 → 8: the shortcut drops the last 8
     assert d.get_layer("block1a_sc_concat").output.shape[-1] == 16  # 8 input-conv channels + 8 from the 1×1 conv
     assert d.get_layer("block1a_conv_sc").layer.kernel.shape == (1, 1, 8, 8)
+
+
+def test_subclass_of_biggan_with_its_own_arguments():
+    """BigGAN-deep is BigGAN with other network builders; its arguments (no `hierarchical`) still round-trip."""
+    from tfgan_zoo.models.biggan.biggan_gan import BigGAN
+
+    m, _ = build_tiny("biggan_deep")
+    assert isinstance(m, BigGAN) and m.registry_name == "biggan_deep"
+    config = m.get_config()
+    assert "hierarchical" not in config
+    assert type(m).from_config(config).get_config() == config
+    assert "block1a_conv1" in [layer.name for layer in m.generator.layers]  # bottleneck blocks

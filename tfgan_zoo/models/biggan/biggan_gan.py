@@ -1,13 +1,11 @@
 """BigGAN: large-scale class-conditional GAN training."""
 
-import keras
-
 from tfgan_zoo.base.projection import ProjectionGAN
 from tfgan_zoo.models.biggan import biggan_networks
 from tfgan_zoo.registry import register_model
 
 
-@register_model("biggan", task="conditional")
+@register_model("biggan")
 class BigGAN(ProjectionGAN):
     """BigGAN: SA-GAN scaled up with a shared class embedding and hierarchical latents feeding every conditional BN,
     orthogonal init and off-diagonal orthogonal regularization of G (β = 1e-4), hinge loss, 2 D steps per G step,
@@ -29,7 +27,7 @@ class BigGAN(ProjectionGAN):
         g_attention, d_attention: self-attention resolutions ([64]).
         init: 'orthogonal' (BigGAN) or 'glorot'.
         n_critic: D steps per G step (2).
-        loss: 'hinge'.
+        adversarial_loss: 'hinge'.
         g_learning_rate, d_learning_rate, beta_1, beta_2, epsilon: Adam (5e-5, 2e-4, 0.0, 0.999, 1e-8).
         ema_decay, ema_start: EMA of G (0.9999 from step 20000; before it the EMA copies G).
         ortho_beta: orthogonal regularization strength (1e-4; 0 = off).
@@ -74,7 +72,7 @@ class BigGAN(ProjectionGAN):
         d_attention=(64,),
         init="orthogonal",
         n_critic=2,
-        loss="hinge",
+        adversarial_loss="hinge",
         g_learning_rate=5e-5,
         d_learning_rate=2e-4,
         beta_1=0.0,
@@ -102,7 +100,7 @@ class BigGAN(ProjectionGAN):
         self.d_attention = list(d_attention)
         self.init = init
         self.n_critic = n_critic
-        self.loss = loss
+        self.adversarial_loss = adversarial_loss
         self.g_learning_rate = g_learning_rate
         self.d_learning_rate = d_learning_rate
         self.beta_1 = beta_1
@@ -111,22 +109,20 @@ class BigGAN(ProjectionGAN):
         self.ema_decay = ema_decay
         self.ema_start = ema_start
         self.ortho_beta = ortho_beta
-        self.generator = biggan_networks.build_generator(
-            latent_dim, num_classes, image_size, channels, g_base_channels, self.g_channel_mults, shared_dim,
-            hierarchical, self.g_attention, init,
-        )
-        self.discriminator = biggan_networks.build_discriminator(
-            num_classes, image_size, channels, d_base_channels, self.d_channel_mults, self.d_downsample,
-            self.d_attention, init,
-        )
+        self.generator, self.discriminator = self.build_networks()
         self._setup_projection()
         self._finish_init()
 
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
+    def build_networks(self):
+        """(generator, discriminator) from the stored arguments; BigGAN-deep swaps in its own builders."""
+        return (
+            biggan_networks.build_generator(
+                self.latent_dim, self.num_classes, self.image_size, self.channels, self.g_base_channels,
+                self.g_channel_mults, self.shared_dim, self.hierarchical, self.g_attention, self.init,
+            ),
+            biggan_networks.build_discriminator(
+                self.num_classes, self.image_size, self.channels, self.d_base_channels, self.d_channel_mults,
+                self.d_downsample, self.d_attention, self.init,
+            ),
+        )
 
-    def default_optimizers(self):
-        def adam(lr):
-            return keras.optimizers.Adam(lr, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
-
-        return {"generator": adam(self.g_learning_rate), "discriminator": adam(self.d_learning_rate)}

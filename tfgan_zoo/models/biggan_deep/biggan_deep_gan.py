@@ -1,17 +1,16 @@
 """BigGAN-deep: the deeper, bottleneck-block BigGAN."""
 
-import keras
-
-from tfgan_zoo.base.projection import ProjectionGAN
+from tfgan_zoo.models.biggan.biggan_gan import BigGAN
 from tfgan_zoo.models.biggan_deep import biggan_deep_networks
 from tfgan_zoo.registry import register_model
 
 
-@register_model("biggan_deep", task="conditional")
-class BigGANDeep(ProjectionGAN):
-    """BigGAN-deep: BigGAN's training recipe (hinge, shared embedding, SN, orthogonal init/regularization, 2 D steps,
-    Adam(0, 0.999) lr 5e-5 / 2e-4, EMA, cross-replica BN, truncation, standing statistics) on deeper networks of
-    bottleneck residual blocks, with the whole z (not chunks) and the shared embedding conditioning every BN.
+@register_model("biggan_deep")
+class BigGANDeep(BigGAN):
+    """BigGAN-deep: `BigGAN` with other network builders. BigGAN's training recipe (hinge, shared embedding, SN,
+    orthogonal init/regularization, 2 D steps, Adam(0, 0.999) lr 5e-5 / 2e-4, EMA, cross-replica BN, truncation,
+    standing statistics) on deeper networks of bottleneck residual blocks, with the whole z (not chunks) and the
+    shared embedding conditioning every BN.
 
     Args:
         latent_dim: size of z (128).
@@ -24,7 +23,7 @@ class BigGANDeep(ProjectionGAN):
         shared_dim: size of the shared class embedding (128).
         g_attention, d_attention: self-attention resolutions ([64]).
         init: 'orthogonal' or 'glorot'.
-        n_critic, loss, g_learning_rate, d_learning_rate, beta_1, beta_2, epsilon, ema_decay, ema_start, ortho_beta:
+        n_critic, adversarial_loss, g_learning_rate, d_learning_rate, beta_1, beta_2, epsilon, ema_decay, ema_start, ortho_beta:
             as `biggan` (the paper's shared recipe; BigGAN-PyTorch's BigGAN-deep script instead uses 1 D step,
             lr 1e-4 / 4e-4 and no orthogonal regularization, which a config can set).
         seed: seed of the training-time noise.
@@ -49,8 +48,6 @@ class BigGANDeep(ProjectionGAN):
                  "why": "four conditional batch norms per bottleneck block, self-attention and twice BigGAN's depth compound 8-bit errors; full int8 is not usable for this family, use float16 or dynamic-range (measured on the tiny config with randomized weights: max 1.43, 21.2 dB)"},
     }
 
-    loss_names = ("d_loss", "g_loss", "ortho_loss")
-
     def __init__(
         self,
         latent_dim=128,
@@ -67,7 +64,7 @@ class BigGANDeep(ProjectionGAN):
         d_attention=(64,),
         init="orthogonal",
         n_critic=2,
-        loss="hinge",
+        adversarial_loss="hinge",
         g_learning_rate=5e-5,
         d_learning_rate=2e-4,
         beta_1=0.0,
@@ -79,46 +76,25 @@ class BigGANDeep(ProjectionGAN):
         seed=None,
         **kwargs,
     ):
-        super().__init__(seed=seed, **kwargs)
-        self.latent_dim = latent_dim
-        self.num_classes = num_classes
-        self.image_size = image_size
-        self.channels = channels
-        self.g_base_channels = g_base_channels
-        self.g_channel_mults = list(g_channel_mults)
-        self.d_base_channels = d_base_channels
-        self.d_channel_mults = list(d_channel_mults)
-        self.d_downsample = list(d_downsample)
-        self.shared_dim = shared_dim
-        self.g_attention = list(g_attention)
-        self.d_attention = list(d_attention)
-        self.init = init
-        self.n_critic = n_critic
-        self.loss = loss
-        self.g_learning_rate = g_learning_rate
-        self.d_learning_rate = d_learning_rate
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.ema_decay = ema_decay
-        self.ema_start = ema_start
-        self.ortho_beta = ortho_beta
-        self.generator = biggan_deep_networks.build_generator(
-            latent_dim, num_classes, image_size, channels, g_base_channels, self.g_channel_mults, shared_dim,
-            self.g_attention, init,
+        super().__init__(
+            latent_dim=latent_dim, num_classes=num_classes, image_size=image_size, channels=channels,
+            g_base_channels=g_base_channels, g_channel_mults=g_channel_mults, d_base_channels=d_base_channels,
+            d_channel_mults=d_channel_mults, d_downsample=d_downsample, shared_dim=shared_dim, hierarchical=False,
+            g_attention=g_attention, d_attention=d_attention, init=init, n_critic=n_critic,
+            adversarial_loss=adversarial_loss, g_learning_rate=g_learning_rate, d_learning_rate=d_learning_rate,
+            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, ema_decay=ema_decay, ema_start=ema_start,
+            ortho_beta=ortho_beta, seed=seed, **kwargs,
         )
-        self.discriminator = biggan_deep_networks.build_discriminator(
-            num_classes, image_size, channels, d_base_channels, self.d_channel_mults, self.d_downsample,
-            self.d_attention, init,
+
+    def build_networks(self):
+        """Bottleneck-block networks; the whole z (not chunks) with the shared embedding conditions every BN."""
+        return (
+            biggan_deep_networks.build_generator(
+                self.latent_dim, self.num_classes, self.image_size, self.channels, self.g_base_channels,
+                self.g_channel_mults, self.shared_dim, self.g_attention, self.init,
+            ),
+            biggan_deep_networks.build_discriminator(
+                self.num_classes, self.image_size, self.channels, self.d_base_channels, self.d_channel_mults,
+                self.d_downsample, self.d_attention, self.init,
+            ),
         )
-        self._setup_projection()
-        self._finish_init()
-
-    def player_models(self):
-        return {"generator": [self.generator], "discriminator": [self.discriminator]}
-
-    def default_optimizers(self):
-        def adam(lr):
-            return keras.optimizers.Adam(lr, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
-
-        return {"generator": adam(self.g_learning_rate), "discriminator": adam(self.d_learning_rate)}
