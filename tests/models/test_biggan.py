@@ -3,9 +3,9 @@ import numpy as np
 import tensorflow as tf
 
 import tfgan_zoo
+from tests.contract.helpers import build_tiny, fixed_dataset
 from tfgan_zoo.layers.conditional_norm import ConditionalBatchNormalization
 from tfgan_zoo.models.biggan import biggan_networks
-from tests.contract.helpers import build_tiny, fixed_dataset
 
 
 def _count(m):

@@ -13,7 +13,8 @@ def test_biggan_deep_128_parameter_counts_against_biggan_pytorch():
     """BigGAN-PyTorch BigGANdeep.py at ch 128, 128×128. Its G output conv has 128 channels (3 kept): 50,388,609
     parameters; ours outputs 3 channels directly, 144,125 fewer. D equals its D (34,590,210)."""
     p = tfgan_zoo.load_config("zoo_configs/biggan_deep/biggan_deep_imagenet_128.yaml").model.params
-    g = biggan_deep_networks.build_generator(128, 1000, 128, 3, 128, p["g_channel_mults"], 128, p["g_attention"], "glorot")
+    g = biggan_deep_networks.build_generator(128, 1000, 128, 3, 128, p["g_channel_mults"], 128, p["g_attention"],
+                                             "glorot")
     d = biggan_deep_networks.build_discriminator(1000, 128, 3, 128, p["d_channel_mults"], p["d_downsample"],
                                                  p["d_attention"], "glorot")
     official_output_conv, ours_output_conv = 128 * 9 * 128 + 128, 128 * 9 * 3 + 3

@@ -3,9 +3,9 @@ import pytest
 import tensorflow as tf
 
 import tfgan_zoo
+from tests.contract.helpers import build_tiny
 from tfgan_zoo.models.improved_gan import semi_supervised
 from tfgan_zoo.models.improved_gan.improved_gan_gan import real_logit
-from tests.contract.helpers import build_tiny
 
 
 def test_mnist_networks_and_parameter_counts():

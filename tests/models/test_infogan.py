@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 import tfgan_zoo
-from tfgan_zoo.models.infogan.infogan_gan import code_class_accuracy
 from tests.contract.helpers import build_tiny, fixed_dataset
+from tfgan_zoo.models.infogan.infogan_gan import code_class_accuracy
 
 
 def _mnist_counts():

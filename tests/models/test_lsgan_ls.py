@@ -22,7 +22,6 @@ def test_authors_configuration_parameter_counts():
 
 def test_learned_loss_is_non_negative():
     m = tfgan_zoo.build_model("lsgan_ls", image_size=16, channels=1, g_base_filters=4, d_base_filters=4, latent_dim=8)
-    from tfgan_zoo.export.testing import randomize_generator
 
     # random-sign outputs before the ReLU: make the trunk's last kernel large and mixed
     x = np.random.default_rng(0).uniform(-1, 1, (32, 16, 16, 1)).astype("float32")
@@ -35,7 +34,8 @@ def test_learned_loss_is_non_negative():
 
 
 def _tiny(**params):
-    cfg = tfgan_zoo.load_config("zoo_configs/lsgan_ls/lsgan_ls_tiny.yaml", [f"model.params.{k}={v}" for k, v in params.items()])
+    overrides = [f"model.params.{k}={v}" for k, v in params.items()]
+    cfg = tfgan_zoo.load_config("zoo_configs/lsgan_ls/lsgan_ls_tiny.yaml", overrides)
     keras.utils.set_random_seed(0)
     return build_and_compile(cfg), cfg
 

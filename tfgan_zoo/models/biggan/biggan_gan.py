@@ -4,6 +4,12 @@ from tfgan_zoo.base.projection import ProjectionGAN
 from tfgan_zoo.models.biggan import biggan_networks
 from tfgan_zoo.registry import register_model
 
+_TFLITE_WHY = (
+    "self-attention plus hierarchical-latent conditional batch norm (gains from linear maps of z chunks and the "
+    "shared embedding) compound 8-bit errors block after block; full int8 is not usable for this family, use "
+    "float16 or dynamic-range"
+)
+
 
 @register_model("biggan")
 class BigGAN(ProjectionGAN):
@@ -48,9 +54,9 @@ class BigGAN(ProjectionGAN):
 
     tflite_quantization_bounds = {
         "dynamic": {"max_abs_error": 0.2, "min_psnr_db": 37.0,
-                 "why": "self-attention plus hierarchical-latent conditional batch norm (gains from linear maps of z chunks and the shared embedding) compound 8-bit errors block after block; full int8 is not usable for this family, use float16 or dynamic-range (measured on the tiny config with randomized weights: max 0.135, 40.3 dB)"},
+                    "why": _TFLITE_WHY + " (measured on the tiny config with randomized weights: max 0.135, 40.3 dB)"},
         "int8": {"max_abs_error": 1.7, "min_psnr_db": 21.0,
-                 "why": "self-attention plus hierarchical-latent conditional batch norm (gains from linear maps of z chunks and the shared embedding) compound 8-bit errors block after block; full int8 is not usable for this family, use float16 or dynamic-range (measured on the tiny config with randomized weights: max 1.15, 24.5 dB)"},
+                 "why": _TFLITE_WHY + " (measured on the tiny config with randomized weights: max 1.15, 24.5 dB)"},
     }
 
     loss_names = ("d_loss", "g_loss", "ortho_loss")

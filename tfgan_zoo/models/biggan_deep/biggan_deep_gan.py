@@ -4,6 +4,11 @@ from tfgan_zoo.models.biggan.biggan_gan import BigGAN
 from tfgan_zoo.models.biggan_deep import biggan_deep_networks
 from tfgan_zoo.registry import register_model
 
+_TFLITE_WHY = (
+    "four conditional batch norms per bottleneck block, self-attention and twice BigGAN's depth compound 8-bit "
+    "errors; full int8 is not usable for this family, use float16 or dynamic-range"
+)
+
 
 @register_model("biggan_deep")
 class BigGANDeep(BigGAN):
@@ -23,9 +28,9 @@ class BigGANDeep(BigGAN):
         shared_dim: size of the shared class embedding (128).
         g_attention, d_attention: self-attention resolutions ([64]).
         init: 'orthogonal' or 'glorot'.
-        n_critic, adversarial_loss, g_learning_rate, d_learning_rate, beta_1, beta_2, epsilon, ema_decay, ema_start, ortho_beta:
-            as `biggan` (the paper's shared recipe; BigGAN-PyTorch's BigGAN-deep script instead uses 1 D step,
-            lr 1e-4 / 4e-4 and no orthogonal regularization, which a config can set).
+        n_critic, adversarial_loss, g_learning_rate, d_learning_rate, beta_1, beta_2, epsilon, ema_decay, ema_start,
+            ortho_beta: as `biggan` (the paper's shared recipe; BigGAN-PyTorch's BigGAN-deep script instead uses
+            1 D step, lr 1e-4 / 4e-4 and no orthogonal regularization, which a config can set).
         seed: seed of the training-time noise.
 
     Example:
@@ -43,9 +48,9 @@ class BigGANDeep(BigGAN):
 
     tflite_quantization_bounds = {
         "dynamic": {"max_abs_error": 0.35, "min_psnr_db": 40.0,
-                 "why": "four conditional batch norms per bottleneck block, self-attention and twice BigGAN's depth compound 8-bit errors; full int8 is not usable for this family, use float16 or dynamic-range (measured on the tiny config with randomized weights: max 0.229, 43.4 dB)"},
+                    "why": _TFLITE_WHY + " (measured on the tiny config with randomized weights: max 0.229, 43.4 dB)"},
         "int8": {"max_abs_error": 2.0, "min_psnr_db": 18.0,
-                 "why": "four conditional batch norms per bottleneck block, self-attention and twice BigGAN's depth compound 8-bit errors; full int8 is not usable for this family, use float16 or dynamic-range (measured on the tiny config with randomized weights: max 1.43, 21.2 dB)"},
+                 "why": _TFLITE_WHY + " (measured on the tiny config with randomized weights: max 1.43, 21.2 dB)"},
     }
 
     def __init__(

@@ -104,7 +104,9 @@ class ImprovedGAN(UnconditionalGAN):
         if generator_loss not in GENERATOR_LOSSES:
             raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}, got {generator_loss!r}.")
         if feature_matching_distance not in DISTANCES:
-            raise ValueError(f"feature_matching_distance must be one of {DISTANCES}, got {feature_matching_distance!r}.")
+            raise ValueError(
+                f"feature_matching_distance must be one of {DISTANCES}, got {feature_matching_distance!r}."
+            )
         if not 0.0 <= label_smoothing < 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}.")
         self.latent_dim = latent_dim
@@ -169,7 +171,8 @@ class ImprovedGAN(UnconditionalGAN):
         """(unlabelled images, labelled images or None, labels or None) from a batch."""
         if isinstance(data, dict):
             if "labeled_images" in data:
-                return (tf.cast(data["images"], self.compute_dtype), tf.cast(data["labeled_images"], self.compute_dtype),
+                return (tf.cast(data["images"], self.compute_dtype),
+                        tf.cast(data["labeled_images"], self.compute_dtype),
                         tf.reshape(tf.cast(data["labels"], tf.int32), [-1]))
             return self.images_from_batch(data), None, None
         if isinstance(data, (tuple, list)) and len(data) == 3:

@@ -276,7 +276,8 @@ class InfoGAN(UnconditionalGAN):
         cats, means = [], []
         for i in range(0, len(images), batch_size):
             out = self.discriminator(images[i : i + batch_size], training=False)
-            cats.append(out["categorical"].numpy() if "categorical" in out else np.zeros((len(images[i:i + batch_size]), 0)))
+            n = len(images[i : i + batch_size])
+            cats.append(out["categorical"].numpy() if "categorical" in out else np.zeros((n, 0)))
             means.append(
                 out["continuous_mean"].numpy() if "continuous_mean" in out else np.zeros((len(cats[-1]), 0))
             )

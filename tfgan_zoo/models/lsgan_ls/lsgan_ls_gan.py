@@ -56,7 +56,7 @@ class LossSensitiveGAN(UnconditionalGAN):
         >>> m = tfgan_zoo.build_model("lsgan_ls", image_size=16, g_base_filters=4, d_base_filters=4, latent_dim=8)
         >>> m.generate(2, seed=0).shape
         (2, 16, 16, 3)
-        >>> float(m.learned_loss(m.generate(2, seed=0)).min()) >= 0.0
+        >>> float(m.learned_loss(m.generate(2, seed=0)).numpy().min()) >= 0.0
         True
 
     Reference:
