@@ -399,7 +399,7 @@ class BaseGAN(keras.Model):
 
     def lazy_regularizers(self) -> list:
         """`LazyRegularizer`s: per-example terms that run every `interval` updates of their player, weighted by
-        `weight * interval` (StyleGAN2's lazy R1 and path-length regularization)."""
+        `weight * interval` (StyleGAN2's R1 every 16 D updates; StyleGAN's R1 with interval 1)."""
         return []
 
     def after_update(self, player, logs):

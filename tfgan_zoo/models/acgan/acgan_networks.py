@@ -1,9 +1,9 @@
 """AC-GAN networks (Odena et al. 2016, appendix tables for ImageNet 128×128 and CIFAR-10 32×32).
 
-Generator: [z, one_hot(c)] → Linear (as Dense(z) + Embedding(c)) to s×s×g_filters[0] (ReLU, no BN) → stride-2 5×5 transposed convs with BN and
-ReLU through g_filters[1:] → a stride-2 5×5 transposed conv to the image, tanh. The tables give the Linear layer's
-channel count only; its spatial size s is what the stride-2 stack needs to reach the image size (8×8 for 128×128
-with four transposed convs, 4×4 for 32×32 with three).
+Generator: [z, one_hot(c)] → Linear (as Dense(z) + Embedding(c)) to s×s×g_filters[0] (ReLU, no BN) → stride-2 5×5
+transposed convs with BN and ReLU through g_filters[1:] → a stride-2 5×5 transposed conv to the image, tanh. The
+tables give the Linear layer's channel count only; its spatial size s is what the stride-2 stack needs to reach the
+image size (8×8 for 128×128 with four transposed convs, 4×4 for 32×32 with three).
 
 Discriminator: 3×3 convs whose strides alternate 2, 1, 2, 1, ... (BN on all but the first, LeakyReLU 0.2, dropout
 0.5 after each) → two linear heads on the flattened features: the source logit (real/fake) and the class logits.

@@ -30,7 +30,8 @@ def build_generator(latent_dim, image_size, channels, filters, fc_units, name="g
     )(h)
     h = normalization("batch", "up1_norm")(h)
     h = keras.layers.ReLU(name="up1_relu")(h)
-    h = keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same", kernel_initializer=INIT, name="to_image")(h)
+    h = keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same", kernel_initializer=INIT,
+                                     name="to_image")(h)
     out = keras.layers.Activation("tanh", dtype="float32", name="tanh")(h)
     return keras.Model(z, out, name=name)
 

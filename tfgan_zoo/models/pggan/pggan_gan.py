@@ -142,44 +142,39 @@ class PGGAN(UnconditionalGAN):
             net.get_layer("lod").lod.assign(tf.cast(lod, tf.float32))
 
     # ------------------------------------------------------------------------------------------ training
-    def train_step(self, data):
-        """Progressive growing: each step first sets the level of detail from the images seen and blends the real
-        batch to it, then runs WGAN-GP + drift; the schedule wraps the whole step, so it is its own.
-        """
-        real = self.images_from_batch(data)
-        batch = tf.shape(real)[0]
-        n, _ = replica_info()
+    def prepare_batch(self, batch):
+        """Progressive growing: sets the scheduled level of detail on G and D and fades the real images to it."""
         lod = tf.cast(self.scheduled_lod(self.images_seen), tf.float32)
         for net in (self.generator, self.discriminator):
             net.get_layer("lod").lod.assign(lod)
-        real = images_at_lod(real, lod, self.max_lod)
+        return {**batch, "images": images_at_lod(batch["images"], lod, self.max_lod)}
 
-        fake = tf.stop_gradient(self.generator(self.sample_latents(batch), training=True))
-        alpha = self.random_uniform([batch])
+    def discriminator_objective(self, batch, fake):
+        """WGAN-GP plus the drift term ε·D(x)², which reuses the D(x) of the loss (one real forward)."""
+        real = batch["images"]
+        alpha = self.random_uniform([tf.shape(real)[0]])
+        real_out = _flat(self.discriminate(real, batch))
+        fake_out = _flat(self.discriminate(fake, batch))
+        gp = gradient_penalty(lambda x: self.discriminator(x, training=True), real, fake, alpha)
+        drift = tf.square(real_out)
+        per_example = wasserstein_discriminator_loss(real_out, fake_out) + self.gp_weight * gp \
+            + self.drift_weight * drift
+        loss = reduce_global_batch(per_example)
+        return loss, {"d_loss": loss, "gradient_penalty": reduce_global_batch(gp), "drift": reduce_global_batch(drift)}
 
-        def d_loss_fn():
-            real_out = tf.reshape(tf.cast(self.discriminator(real, training=True), tf.float32), [-1])
-            fake_out = tf.reshape(tf.cast(self.discriminator(fake, training=True), tf.float32), [-1])
-            gp = gradient_penalty(lambda x: self.discriminator(x, training=True), real, fake, alpha)
-            drift = tf.square(real_out)
-            per_example = wasserstein_discriminator_loss(real_out, fake_out) + self.gp_weight * gp \
-                + self.drift_weight * drift
-            return reduce_global_batch(per_example), {"gp": reduce_global_batch(gp),
-                                                      "drift": reduce_global_batch(drift)}
+    def generator_loss(self, fake_outputs):
+        return wasserstein_generator_loss(_flat(fake_outputs))
 
-        d_loss, d_extras = self.update_player("discriminator", d_loss_fn)
-        z = self.sample_latents(batch)
+    def generator_objective(self, batch, inputs, fake=None):
+        loss, logs = super().generator_objective(batch, inputs, fake)
+        n, _ = replica_info()
+        logs["lod"] = self.generator.get_layer("lod").lod / n
+        return loss, logs
 
-        def g_loss_fn():
-            out = self.discriminator(self.generator(z, training=True), training=True)
-            return reduce_global_batch(wasserstein_generator_loss(tf.reshape(tf.cast(out, tf.float32), [-1]))), {}
-
-        g_loss, _ = self.update_player("generator", g_loss_fn)
-        self.images_seen.assign_add(tf.cast(batch * n, tf.int64))
-        self.update_ema(self.generator_ema, self.generator, self.ema_decay)
-        self.track(d_loss=d_loss, g_loss=g_loss, gradient_penalty=d_extras["gp"], drift=d_extras["drift"],
-                   lod=lod / n)
-        return self.logs()
+    def after_step(self, batch):
+        n, _ = replica_info()
+        self.images_seen.assign_add(tf.cast(tf.shape(batch["images"])[0] * n, tf.int64))
+        super().after_step(batch)
 
     def call(self, inputs, training=False):
         out = self.inference_generator(inputs, training=training)
@@ -212,3 +207,7 @@ class PGGAN(UnconditionalGAN):
         real = np.asarray(real_images, np.float32)
         fake = self.generate(num_images or len(real), seed=seed)
         return sliced_wasserstein_distance(real, fake, seed=seed, **swd_kwargs)
+
+
+def _flat(outputs):
+    return tf.reshape(tf.cast(outputs, tf.float32), [-1])
