@@ -228,14 +228,12 @@ class ClassConditionalTask(Task):
             z = latents_from_seed(seed, tf.shape(labels)[0], model.latent_dim, dist)
             return {"images": tf.cast(g([z, labels], training=False), tf.float32), "latents": z}
 
+        labels = model.label_spec()
         return {
             "serving_default": (
-                serving_default,
-                [tf.TensorSpec([None, model.latent_dim], tf.float32, name="latents"),
-                 tf.TensorSpec([None], tf.int32, name="labels")],
+                serving_default, [tf.TensorSpec([None, model.latent_dim], tf.float32, name="latents"), labels]
             ),
-            "sample": (sample, [tf.TensorSpec([], tf.int32, name="seed"),
-                                tf.TensorSpec([None], tf.int32, name="labels")]),
+            "sample": (sample, [tf.TensorSpec([], tf.int32, name="seed"), labels]),
         }
 
     def synthetic_elements(self, model, n, image_size, channels, rng):

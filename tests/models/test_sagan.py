@@ -23,7 +23,7 @@ def test_ttur_optimizers():
     g, d = m.player_optimizers["generator"], m.player_optimizers["discriminator"]
     assert np.isclose(float(g.learning_rate.numpy()), 1e-4) and np.isclose(float(d.learning_rate.numpy()), 4e-4)
     assert g.beta_1 == d.beta_1 == 0.0 and g.beta_2 == d.beta_2 == 0.9
-    assert m.n_critic == 1 and m.loss == "hinge"
+    assert m.n_critic == 1 and m.adversarial_loss == "hinge"
 
 
 def test_paper_imagenet_128_attention_at_32():

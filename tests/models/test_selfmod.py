@@ -46,4 +46,5 @@ def test_paper_cifar_config():
     assert [b.hidden_units for b in _smbn(m.generator)] == [32] * 4
     m.compile()
     opt = m.player_optimizers["generator"]
-    assert np.isclose(float(opt.learning_rate.numpy()), 2e-4) and opt.beta_1 == 0.5 and m.loss == "non_saturating"
+    assert np.isclose(float(opt.learning_rate.numpy()), 2e-4) and opt.beta_1 == 0.5
+    assert m.adversarial_loss == "non_saturating"

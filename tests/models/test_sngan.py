@@ -59,7 +59,7 @@ def test_defaults_follow_the_paper():
     m.compile()
     for opt in m.player_optimizers.values():
         assert np.isclose(float(opt.learning_rate.numpy()), 2e-4) and opt.beta_1 == 0.0 and opt.beta_2 == 0.9
-    assert m.loss == "hinge"
+    assert m.adversarial_loss == "hinge"
 
 
 def test_unconditional_variant_trains_generates_and_serves():

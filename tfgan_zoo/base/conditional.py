@@ -29,6 +29,10 @@ class ConditionalGAN(BaseGAN):
         batch = self.task.split_batch(self, data)
         return batch["images"], batch["labels"]
 
+    def label_spec(self):
+        """The serving signatures' `labels` input: int class ids `[N]`."""
+        return tf.TensorSpec([None], tf.int32, name="labels")
+
     def example_labels(self, n):
         """Valid inference labels for `n` examples: classes 0, 1, ... cycling."""
         return (np.arange(n) % max(1, int(self.num_classes))).astype(np.int32)

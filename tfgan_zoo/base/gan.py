@@ -25,6 +25,20 @@ class LazyRegularizer(NamedTuple):
     enabled: bool | None = None
 
 
+def _reduce_with_penalty(adversarial, penalty, logs, prefix):
+    """Global-batch mean of the per-example adversarial loss plus an optional `(weighted, {log: value})` penalty;
+    logs `<prefix>_loss` (and, with a penalty, `<prefix>_adversarial` and the penalty's parts)."""
+    per_example = adversarial
+    if penalty is not None:
+        weighted, parts = penalty
+        logs[f"{prefix}_adversarial"] = reduce_global_batch(adversarial)
+        per_example = per_example + weighted
+        logs.update({k: reduce_global_batch(v) for k, v in parts.items()})
+    loss = reduce_global_batch(per_example)
+    logs[f"{prefix}_loss"] = loss
+    return loss
+
+
 def critic_chunks(batch, n_critic):
     """Splits a batch (a tensor or a dict of tensors) into `n_critic` interleaved slices (example i goes to
     slice i mod n)."""
@@ -320,16 +334,9 @@ class BaseGAN(keras.Model):
         """`(loss, logs)` of one discriminator update: the adversarial loss plus penalties, lazy regularizers
         and weight penalties, reduced with the global batch size."""
         real = self.task.real_images(batch)
-        per_example = self.discriminator_loss(self.discriminate(real, batch), self.discriminate(fake, batch))
+        adversarial = self.discriminator_loss(self.discriminate(real, batch), self.discriminate(fake, batch))
         logs = {}
-        penalty = self.discriminator_penalty(real, fake, batch)
-        if penalty is not None:
-            weighted, parts = penalty
-            logs["d_adversarial"] = reduce_global_batch(per_example)
-            per_example = per_example + weighted
-            logs.update({k: reduce_global_batch(v) for k, v in parts.items()})
-        loss = reduce_global_batch(per_example)
-        logs["d_loss"] = loss
+        loss = _reduce_with_penalty(adversarial, self.discriminator_penalty(real, fake, batch), logs, "d")
         loss = self._add_extra_terms("discriminator", loss, logs, batch, real=real, fake=fake)
         return loss, logs
 
@@ -341,15 +348,7 @@ class BaseGAN(keras.Model):
             fake = self.generator(inputs, training=True)
         adversarial = self.generator_loss(self.discriminate(fake, batch))
         logs = {}
-        per_example = adversarial
-        penalty = self.generator_penalty(fake, batch)
-        if penalty is not None:
-            weighted, parts = penalty
-            logs["g_adversarial"] = reduce_global_batch(adversarial)
-            per_example = per_example + weighted
-            logs.update({k: reduce_global_batch(v) for k, v in parts.items()})
-        loss = reduce_global_batch(per_example)
-        logs["g_loss"] = loss
+        loss = _reduce_with_penalty(adversarial, self.generator_penalty(fake, batch), logs, "g")
         loss = self._add_extra_terms("generator", loss, logs, batch, fake=fake)
         return loss, logs
 

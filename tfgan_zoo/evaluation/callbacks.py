@@ -27,8 +27,8 @@ class EvaluationCallback(keras.callbacks.Callback):
         verbose: print each measurement.
 
     Example:
-        >>> cb = EvaluationCallback("digits_fid", every_n_steps=500, num_samples=500)  # doctest: +SKIP
-        >>> model.fit(dataset, steps_per_epoch=500, epochs=4, callbacks=[cb])  # doctest: +SKIP
+        cb = EvaluationCallback("digits_fid", every_n_steps=500, num_samples=500)
+        model.fit(dataset, steps_per_epoch=500, epochs=4, callbacks=[cb])
     """
 
     def __init__(

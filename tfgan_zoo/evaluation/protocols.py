@@ -415,8 +415,8 @@ def evaluate(
         An `EvaluationResult`: a dict of values with `.records` (provenance) and `.summary()`.
 
     Example:
-        >>> result = evaluate(model, ["digits_fid", "digits_is"])  # doctest: +SKIP
-        >>> print(result.summary())  # doctest: +SKIP
+        result = evaluate(model, ["digits_fid", "digits_is"])
+        print(result.summary())
     """
     if isinstance(metrics, str):
         metrics = [m.strip() for m in metrics.split(",") if m.strip()]

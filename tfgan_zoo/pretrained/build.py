@@ -24,9 +24,9 @@ After adding a preset, regenerate the README table with `python -m tfgan_zoo.pre
 
 The same as a function:
 
-    >>> from tfgan_zoo.pretrained.build import build_preset  # doctest: +SKIP
-    >>> build_preset("zoo_configs/dcgan/dcgan_digits_32.yaml", steps=3000)  # doctest: +SKIP
-    PosixPath('.../tfgan_zoo/pretrained/assets/dcgan_digits_32/preset.json')
+    from tfgan_zoo.pretrained.build import build_preset
+    build_preset("zoo_configs/dcgan/dcgan_digits_32.yaml", steps=3000)
+    # -> PosixPath('.../tfgan_zoo/pretrained/assets/dcgan_digits_32/preset.json')
 
 Only configs on the bundled digits (`data.source: digits`) can be built: the digits metrics have no meaning for
 other data, and presets on other data come from their own training runs or converters.

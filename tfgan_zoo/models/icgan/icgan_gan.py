@@ -7,7 +7,6 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_zoo.base.conditional import ConditionalGAN
-from tfgan_zoo.layers.random import latents_from_seed
 from tfgan_zoo.losses.adversarial import minimax_discriminator_loss, non_saturating_generator_loss
 from tfgan_zoo.losses.reconstruction import l2_loss
 from tfgan_zoo.losses.reduction import reduce_global_batch
@@ -303,21 +302,14 @@ class ICGAN(ConditionalGAN):
         labels = y.argmax(-1).astype(np.int32) if self.attribute_mode == "class" else (y > 0.5).astype(np.float32)
         return self.edit(images, labels, batch_size)
 
-    def _label_spec(self):
+    def label_spec(self):
         if self.attribute_mode == "class":
-            return tf.TensorSpec([None], tf.int32, name="labels")
+            return super().label_spec()
         return tf.TensorSpec([None, self.num_classes], tf.float32, name="labels")
 
     def serving_signatures(self):
+        """The conditional task's `serving_default` and `sample`, plus `edit` (x, y') → x' and `encode` x → (z, y)."""
         inf = self.inference_model
-        dist = self.latent_distribution
-
-        def serving_default(latents, labels):
-            return {"images": tf.cast(inf([latents, labels], training=False), tf.float32)}
-
-        def sample(seed, labels):
-            z = latents_from_seed(seed, tf.shape(labels)[0], self.latent_dim, dist)
-            return {"images": tf.cast(inf([z, labels], training=False), tf.float32), "latents": z}
 
         def edit(images, labels):
             return {"images": tf.cast(inf.edit(images, labels, training=False), tf.float32)}
@@ -328,11 +320,7 @@ class ICGAN(ConditionalGAN):
 
         image_spec = tf.TensorSpec([None, self.image_size, self.image_size, self.channels], tf.float32, name="images")
         return {
-            "serving_default": (
-                serving_default,
-                [tf.TensorSpec([None, self.latent_dim], tf.float32, name="latents"), self._label_spec()],
-            ),
-            "sample": (sample, [tf.TensorSpec([], tf.int32, name="seed"), self._label_spec()]),
-            "edit": (edit, [image_spec, self._label_spec()]),
+            **self.task.serving_signatures(self),
+            "edit": (edit, [image_spec, self.label_spec()]),
             "encode": (encode, [image_spec]),
         }

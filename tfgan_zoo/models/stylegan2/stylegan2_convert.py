@@ -1,8 +1,8 @@
 """Converter from official StyleGAN2 (NVlabs/stylegan2, TensorFlow 1) weights into the zoo's `stylegan2` model.
 
-    >>> model = stylegan2_from_official("ffhq-Gs.npz", discriminator="ffhq-D.npz")  # doctest: +SKIP
-    >>> print(model.conversion_report)  # doctest: +SKIP
-    >>> model.generate(4, seed=0, truncation_psi=0.5)  # doctest: +SKIP
+    model = stylegan2_from_official("ffhq-Gs.npz", discriminator="ffhq-D.npz")
+    print(model.conversion_report)
+    model.generate(4, seed=0, truncation_psi=0.5)
 
 Input format. The official `.pkl` files pickle `dnnlib.tflib.Network` objects, which only unpickle with the
 official code (and TF 1.x) importable, so this converter reads a NumPy `.npz` of the networks' variables keyed by
