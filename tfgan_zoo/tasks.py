@@ -83,14 +83,46 @@ class Task:
         return {k: self._cast(model, k, v) for k, v in zip(keys, values)}
 
     def _cast(self, model, key, value):
-        if key == "labels":
-            return tf.reshape(tf.cast(value, tf.int32), [-1])
+        name = type(model).__name__
         value = tf.convert_to_tensor(value)
-        if value.shape.rank is not None and value.shape.rank != 4:
+        if key == "labels":
+            return self._labels(model, value)
+        shape = value.shape
+        if shape.rank is not None and shape.rank != 4:
+            raise ValueError(f"{name} trains on image batches [B, H, W, C] for {key!r}; got shape {shape}.")
+        if not value.dtype.is_floating:
             raise ValueError(
-                f"{type(model).__name__} trains on image batches [B, H, W, C] for {key!r}; got shape {value.shape}."
+                f"{name} trains on float images in [-1, 1] for {key!r}; got {value.dtype.name}. Scale integer "
+                "pixels first, e.g. tf.cast(x, tf.float32) / 127.5 - 1 (the zoo's data sources do this)."
+            )
+        size = getattr(model, "image_size", None)
+        channels = {"source": "in_channels", "target": "out_channels"}.get(key, "channels")
+        expected = (size, size, getattr(model, channels, None))
+        if shape.rank == 4 and any(e is not None and d is not None and d != e for d, e in zip(shape[1:], expected)):
+            raise ValueError(
+                f"{name} was built for {key} of shape [B, {expected[0]}, {expected[1]}, {expected[2]}] "
+                f"(image_size, {channels}); the dataset yields {shape}. Set data.image_size/data.channels to match "
+                "the model, or build the model for the data."
             )
         return tf.cast(value, model.compute_dtype)
+
+    def _labels(self, model, labels):
+        name = type(model).__name__
+        shape = labels.shape
+        if shape.rank is not None and (shape.rank > 2 or (shape.rank == 2 and shape[-1] not in (None, 1))):
+            raise ValueError(
+                f"{name} takes int class ids [B] as labels; got shape {shape} (one-hot?). Use "
+                "tf.argmax(labels, axis=-1)."
+            )
+        labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
+        num_classes = getattr(model, "num_classes", None)
+        if num_classes:
+            message = f"{name} labels must be class ids in [0, {int(num_classes)}) (num_classes={int(num_classes)})"
+            checks = [tf.debugging.assert_non_negative(labels, message=message),
+                      tf.debugging.assert_less(labels, tf.constant(int(num_classes), tf.int32), message=message)]
+            with tf.control_dependencies(checks):
+                labels = tf.identity(labels)
+        return labels
 
     def _batch_error(self, model, got):
         return (

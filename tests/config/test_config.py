@@ -125,3 +125,27 @@ def test_task_validates_batches_with_a_clear_error():
     assert batch["labels"].dtype == tf.int32 and batch["labels"].shape == (2,)
     with pytest.raises(ValueError, match="Unknown task"):
         tasks.get_task("video")
+    images, labels = np.zeros((2, 28, 28, 1), np.float32), np.array([1, 2])
+    with pytest.raises(ValueError, match=r"one-hot\?.*argmax"):
+        tasks.CLASS_CONDITIONAL.split_batch(model, (images, np.eye(10)[labels]))
+    with pytest.raises(ValueError, match=r"float images in \[-1, 1\].*uint8.*127.5"):
+        tasks.CLASS_CONDITIONAL.split_batch(model, (images.astype(np.uint8), labels))
+    with pytest.raises(ValueError, match=r"built for images of shape \[B, 28, 28, 1\].*\(2, 32, 32, 1\)"):
+        tasks.CLASS_CONDITIONAL.split_batch(model, (np.zeros((2, 32, 32, 1), np.float32), labels))
+    pix2pix = tfgan_zoo.build_model("pix2pix", image_size=16, in_channels=1, out_channels=3, g_base_filters=4,
+                                    d_base_filters=4, d_layers=1)
+    with pytest.raises(ValueError, match=r"source of shape \[B, 16, 16, 1\] \(image_size, in_channels\)"):
+        tasks.IMAGE_TO_IMAGE.split_batch(pix2pix, (np.zeros((2, 16, 16, 3), np.float32),) * 2)
+
+
+def test_labels_outside_the_classes_stop_fit_at_the_first_batch():
+    model = tfgan_zoo.build_model("cgan", image_size=8, channels=1, num_classes=10, latent_dim=4, g_z_units=4,
+                                  g_y_units=4, g_joint_units=8, d_x_units=4, d_y_units=4, d_joint_units=4, d_pieces=2,
+                                  d_joint_pieces=2)
+    model.compile()
+    images = np.zeros((4, 8, 8, 1), np.float32)
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"class ids in \[0, 10\)"):
+        model.fit(tf.data.Dataset.from_tensors((images, np.array([0, 3, 10, 2]))), epochs=1, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights())), "a bad batch must change nothing"
+    model.fit(tf.data.Dataset.from_tensors((images, np.array([0, 3, 9, 2]))), epochs=1, verbose=0)
