@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_zoo import tasks
-from tfgan_zoo.base.gan import BaseGAN, critic_chunks  # noqa: F401  (critic_chunks: re-exported)
+from tfgan_zoo.base.gan import BaseGAN
 
 
 class UnconditionalGAN(BaseGAN):
