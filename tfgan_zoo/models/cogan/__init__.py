@@ -1,0 +1,1 @@
+from tfgan_zoo.models.cogan.cogan_gan import CoGAN
