@@ -33,6 +33,7 @@ class Task:
         image_input: the generator's inference input is an image (translation, super-resolution): int8 TFLite
             calibration and benchmarks need real source images.
         paired: training data are (source, target) image pairs.
+        two_domain: training batches hold unpaired images of two domains, `a` and `b` (data sources give them).
         evaluation_metrics: the metric kinds of `tfgan_zoo.evaluation` protocols that apply to the task's models
             (`evaluate()` samples the model; a protocol applies when its `metric` is listed).
     """
@@ -44,6 +45,7 @@ class Task:
     labels = False
     image_input = False
     paired = False
+    two_domain = False
     evaluation_metrics: tuple = ()
 
     def __repr__(self):
@@ -353,6 +355,136 @@ class ImageToImageTask(Task):
         return np.stack(rows), 6
 
 
+class UnpairedTranslationTask(Task):
+    """Domain A ↔ domain B from unpaired sets: batches of (a, b) drawn independently; `translate(images,
+    direction)`; serving `translate_a_to_b` and `translate_b_to_a` (`serving_default` is a → b); the sample grid
+    shows a | G(a) | F(G(a)) | b | F(b) | G(F(b)) rows (each image, its translation and its cycle reconstruction)."""
+
+    name = "unpaired_translation"
+    description = "image of domain A <-> image of domain B, learned from unpaired sets"
+    batch_keys = ("a", "b")
+    user_api = "translate"
+    image_input = True
+    two_domain = True
+    directions = ("a_to_b", "b_to_a")
+    evaluation_metrics = ()  # sample-based protocols do not apply: `tfgan_zoo.evaluation.translation` judges these
+    data_hint = "Use a two-domain source (digits_printed, unpaired_folder with trainA/ and trainB/, tfds cycle_gan/NAME)."
+
+    def real_images(self, batch):
+        return batch["a"]
+
+    def generator_inputs(self, model, batch, size=None):
+        return batch
+
+    def check_direction(self, model, direction):
+        if direction not in self.directions:
+            raise ValueError(
+                f"{type(model).__name__} translates in the directions {self.directions}; got {direction!r}."
+            )
+        return direction
+
+    def call_inputs(self, model, named):
+        return tf.constant(named["images"])
+
+    def example_inputs(self, model, batch_size=2, seed=0):
+        rng = np.random.default_rng(seed)
+        shape = (batch_size, model.image_size, model.image_size, model.channels)
+        return {"images": rng.uniform(-1.0, 1.0, shape).astype(np.float32)}
+
+    def serving_signatures(self, model):
+        g = model.inference_generator
+        spec = [tf.TensorSpec([None, model.image_size, model.image_size, model.channels], tf.float32, name="images")]
+
+        def translate_a_to_b(images):
+            return {"images": tf.cast(g.a_to_b(images, training=False), tf.float32)}
+
+        def translate_b_to_a(images):
+            return {"images": tf.cast(g.b_to_a(images, training=False), tf.float32)}
+
+        return {"serving_default": (translate_a_to_b, spec), "translate_a_to_b": (translate_a_to_b, spec),
+                "translate_b_to_a": (translate_b_to_a, spec)}
+
+    def synthetic_elements(self, model, n, image_size, channels, rng):
+        draw = lambda: rng.uniform(-1, 1, (n, image_size, image_size, channels)).astype("float32")  # noqa: E731
+        return draw(), draw()
+
+    def sample(self, model, num_images, seed=None, labels=None, sources=None, direction="a_to_b"):
+        if sources is None:
+            raise ValueError(f"{type(model).__name__} translates images: pass source images to sample from it.")
+        return model.translate(np.asarray(sources)[:num_images], direction=direction)
+
+    def sample_grid(self, model, num_images, seed, pairs=None):
+        if pairs is None:
+            raise ValueError("The two-domain sample grid needs fixed images of both domains (a, b).")
+        a, b = (np.asarray(x)[: max(1, num_images // 2)] for x in pairs)
+        ab = model.translate(a, direction="a_to_b")
+        ba = model.translate(b, direction="b_to_a")
+        aba = model.translate(ab, direction="b_to_a")
+        bab = model.translate(ba, direction="a_to_b")
+        rows = []
+        for i in range(min(len(a), len(b))):
+            rows += [a[i], ab[i], aba[i], b[i], ba[i], bab[i]]
+        return np.stack(rows), 6
+
+
+class PairGenerationTask(Task):
+    """Noise → a pair of images, one per domain, learned from unpaired sets of each (CoGAN): batches of (a, b);
+    `generate(n, seed)` returns `(images_a, images_b)`; `model(latents)` gives domain A; serving
+    `serving_default(latents)` and `sample_pair(seed, num_images)` return both domains."""
+
+    name = "pair_generation"
+    description = "noise -> a pair of images of two domains, learned from unpaired sets"
+    batch_keys = ("a", "b")
+    two_domain = True
+    evaluation_metrics = ()  # `tfgan_zoo.evaluation.translation.pair_report` judges these
+    data_hint = UnpairedTranslationTask.data_hint
+
+    def real_images(self, batch):
+        return batch["a"]
+
+    def generator_inputs(self, model, batch, size=None):
+        size = tf.shape(batch["a"])[0] if size is None else size
+        return model.sample_latents(size)
+
+    def call_inputs(self, model, named):
+        return tf.constant(named["latents"])
+
+    def example_inputs(self, model, batch_size=2, seed=0):
+        return {"latents": _latents(np.random.default_rng(seed), model, batch_size)}
+
+    def serving_signatures(self, model):
+        g = model.inference_generator
+        dist = model.latent_distribution
+
+        def pair(z):
+            a, b = g.pair(z, training=False)
+            return {"images_a": tf.cast(a, tf.float32), "images_b": tf.cast(b, tf.float32)}
+
+        def serving_default(latents):
+            return pair(latents)
+
+        def sample_pair(seed, num_images):
+            z = latents_from_seed(seed, num_images, model.latent_dim, dist)
+            return {**pair(z), "latents": z}
+
+        return {
+            "serving_default": (serving_default, [tf.TensorSpec([None, model.latent_dim], tf.float32, name="latents")]),
+            "sample_pair": (sample_pair, [tf.TensorSpec([], tf.int32, name="seed"),
+                                          tf.TensorSpec([], tf.int32, name="num_images")]),
+        }
+
+    def synthetic_elements(self, model, n, image_size, channels, rng):
+        return UNPAIRED_TRANSLATION.synthetic_elements(model, n, image_size, channels, rng)
+
+    def sample(self, model, num_images, seed=None, labels=None, sources=None):
+        a, b = model.generate(num_images, seed=seed)
+        return np.concatenate([a, b], axis=0)
+
+    def sample_grid(self, model, num_images, seed, pairs=None):
+        a, b = model.generate(max(1, num_images // 2), seed=seed)
+        return np.stack([x for ab in zip(a, b) for x in ab]), 2
+
+
 def _latents(rng, model, n):
     if getattr(model, "latent_distribution", "normal") == "uniform":
         return rng.uniform(-1.0, 1.0, (n, model.latent_dim)).astype(np.float32)
@@ -363,11 +495,13 @@ UNCONDITIONAL = UnconditionalTask()
 CLASS_CONDITIONAL = ClassConditionalTask()
 OPTIONAL_CLASS_CONDITIONAL = OptionalClassConditionalTask()
 IMAGE_TO_IMAGE = ImageToImageTask()
+UNPAIRED_TRANSLATION = UnpairedTranslationTask()
+PAIR_GENERATION = PairGenerationTask()
 
 #: every task by name. Level 3 adds unpaired two-domain, multi-domain, few-shot, super-resolution, semantic label
 #: maps and text here as subclasses of `Task`.
 TASKS: dict[str, Task] = {t.name: t for t in (UNCONDITIONAL, CLASS_CONDITIONAL, OPTIONAL_CLASS_CONDITIONAL,
-                                              IMAGE_TO_IMAGE)}
+                                              IMAGE_TO_IMAGE, UNPAIRED_TRANSLATION, PAIR_GENERATION)}
 
 
 def get_task(task) -> Task:

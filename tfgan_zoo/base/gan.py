@@ -118,9 +118,14 @@ class BaseGAN(keras.Model):
         return {name: [getattr(self, name)] for name in self.player_names}
 
     def player_variables(self, player):
-        variables = []
+        """The trainable variables `player`'s optimizer updates; a variable shared by two of its sub-models (CoGAN's
+        coupled layers) is listed once."""
+        variables, seen = [], set()
         for m in self.player_models()[player]:
-            variables.extend(m.trainable_variables)
+            for v in m.trainable_variables:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    variables.append(v)
         return variables
 
     def default_optimizers(self) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import tensorflow as tf
 
 from tfgan_zoo import tasks
@@ -9,7 +11,10 @@ from tfgan_zoo.data import bundled
 from tfgan_zoo.data.folders import folder_dataset, paired_dataset
 from tfgan_zoo.data.tfds_source import tfds_dataset
 
-SOURCES = ("digits", "digits_edges", "skimage_faces", "skimage_images", "tfds", "folder", "paired_folder")
+SOURCES = ("digits", "digits_edges", "skimage_faces", "skimage_images", "tfds", "folder", "paired_folder",
+           "digits_printed", "unpaired_folder")
+#: sources of unpaired two-domain data (a, b); `tfds` with a two-domain name (`cycle_gan/horse2zebra`) also is one.
+TWO_DOMAIN_SOURCES = ("digits_printed", "unpaired_folder", "tfds")
 
 
 def load_arrays(source, image_size, channels, split="train"):
@@ -46,6 +51,9 @@ def build_dataset(data_config, task, batch_size, seed=0, repeat=True):
         raise ValueError(f"{task!r} depends on the model instance; pass `model.task`.")
     if c.source not in SOURCES:
         raise ValueError(f"Unknown data.source {c.source!r}; expected one of {SOURCES}.")
+    if task.two_domain or c.source in ("digits_printed", "unpaired_folder"):
+        ds, n = _two_domain_dataset(c, task, seed, repeat)
+        return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), n
     paired_task = task.paired
     if c.source in ("digits", "skimage_faces", "skimage_images", "digits_edges"):
         if paired_task != (c.source == "digits_edges"):
@@ -94,3 +102,66 @@ def build_dataset(data_config, task, batch_size, seed=0, repeat=True):
         ds = ds.repeat()
     ds = ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
     return ds, n
+
+
+def two_domain_arrays(source, image_size, channels, split="train"):
+    """Bundled two-domain data as numpy: `(a_images, a_labels, b_images, b_labels)`; the labels (digits) are for
+    evaluation only, models never see them."""
+    if source != "digits_printed":
+        raise ValueError(f"{source!r} is not a bundled two-domain source; bundled: digits_printed.")
+    from tfgan_zoo.data.printed_digits import load_handwritten_printed
+
+    return load_handwritten_printed(image_size, channels, split)
+
+
+def _two_domain_dataset(c, task, seed, repeat):
+    """Unpaired (a, b) elements: each domain shuffled on its own (different seeds, so no pairs form) and zipped."""
+    if not task.two_domain:
+        raise ValueError(
+            f"data.source {c.source!r} gives unpaired two-domain data (a, b); a {task.name} model needs "
+            f"another source. {task.data_hint}"
+        )
+    if c.source == "digits_printed":
+        a, _, b, _ = two_domain_arrays(c.source, c.image_size, c.channels, c.split)
+        if c.max_examples:
+            a, b = a[: c.max_examples], b[: c.max_examples]
+        domains, n = [tf.data.Dataset.from_tensor_slices(a), tf.data.Dataset.from_tensor_slices(b)], max(len(a), len(b))
+    elif c.source == "unpaired_folder":
+        domains, counts = [], []
+        for side in ("A", "B"):
+            folder = os.path.join(c.path, f"{c.split}{side}")
+            if not os.path.isdir(folder):
+                raise FileNotFoundError(
+                    f"data.source 'unpaired_folder' reads {c.path!r}/{c.split}A and {c.split}B (the official CycleGAN "
+                    f"layout: trainA/, trainB/, testA/, testB/); {folder!r} does not exist."
+                )
+            ds, count, classes = folder_dataset(folder, c.image_size, c.channels)
+            if classes is not None:
+                raise ValueError(f"{folder!r} holds subfolders; an unpaired domain folder holds the images directly.")
+            domains.append(ds.take(c.max_examples) if c.max_examples else ds)
+            counts.append(min(count, c.max_examples) if c.max_examples else count)
+        n = max(counts)
+    elif c.source == "tfds":
+        if not c.name:
+            raise ValueError("data.source 'tfds' needs data.name (e.g. cycle_gan/horse2zebra).")
+        split = c.split[:-1] if c.split.endswith(("A", "B")) else c.split
+        domains = [tfds_dataset(c.name, f"{split}{side}", c.image_size, c.channels, with_labels=False)
+                   for side in ("A", "B")]
+        if c.max_examples:
+            domains = [d.take(c.max_examples) for d in domains]
+        n = None
+    else:
+        raise ValueError(
+            f"data.source {c.source!r} has no two-domain form; use digits_printed, unpaired_folder or tfds "
+            "(cycle_gan/NAME)."
+        )
+    out = []
+    for i, ds in enumerate(domains):
+        if c.cache:
+            ds = ds.cache()
+        if c.shuffle_buffer:
+            ds = ds.shuffle(c.shuffle_buffer, seed=seed + 1000 * (i + 1), reshuffle_each_iteration=True)
+        if repeat:
+            ds = ds.repeat()
+        out.append(ds)
+    return tf.data.Dataset.zip((out[0], out[1])), n

@@ -1,2 +1,6 @@
-"""CycleGAN (Zhu et al. 2017): so far its ResNet generator only, which `tfgan_zoo.pretrained.convert` loads the
-official PyTorch generators into. No GAN class is registered yet; the unpaired-translation family adds it here."""
+"""CycleGAN (Zhu et al. 2017): unpaired translation with cycle consistency; ResNet generators, PatchGAN
+discriminators, and the converter of the official PyTorch checkpoints (`cyclegan_convert`)."""
+
+from tfgan_zoo.models.cyclegan.cyclegan_gan import CycleGAN
+
+__all__ = ["CycleGAN"]
