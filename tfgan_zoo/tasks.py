@@ -368,7 +368,8 @@ class UnpairedTranslationTask(Task):
     two_domain = True
     directions = ("a_to_b", "b_to_a")
     evaluation_metrics = ()  # sample-based protocols do not apply: `tfgan_zoo.evaluation.translation` judges these
-    data_hint = "Use a two-domain source (digits_printed, unpaired_folder with trainA/ and trainB/, tfds cycle_gan/NAME)."
+    data_hint = ("Use a two-domain source (digits_printed, unpaired_folder with trainA/ and trainB/, tfds "
+                 "cycle_gan/NAME).")
 
     def real_images(self, batch):
         return batch["a"]

@@ -12,7 +12,8 @@ the converter (`cyclegan_convert`) loads official PyTorch checkpoints into:
 
 Norm is instance norm without affine parameters (the official default for CycleGAN: GroupNormalization with one
 group per channel, epsilon 1e-5, no scale/shift; `affine=True` adds them for checkpoints trained with affine instance
-norm) or batch norm (moving statistics at inference). Convolutions have biases only with instance norm, as in the official code. PyTorch's symmetric
+norm) or batch norm (moving statistics at inference). Convolutions have biases only with instance norm, as in the
+official code. PyTorch's symmetric
 padding of the strided convolutions is reproduced with explicit zero padding + 'valid' convolutions, and the
 transposed convolutions with 'valid' + a one-pixel crop at the top/left, because TensorFlow's 'same' padding puts
 the odd pixel on the other side.
@@ -81,7 +82,8 @@ def build_resnet_generator(in_channels: int = 3, out_channels: int = 3, ngf: int
     x = keras.layers.ReLU(name="relu_in")(_norm(norm, "norm_in", affine)(x))
     for i in range(2):
         x = keras.layers.ZeroPadding2D(1, name=f"down{i + 1}_pad")(x)
-        x = keras.layers.Conv2D(ngf * 2 ** (i + 1), 3, strides=2, use_bias=bias, kernel_initializer=_init(), name=f"down{i + 1}_conv")(x)
+        x = keras.layers.Conv2D(ngf * 2 ** (i + 1), 3, strides=2, use_bias=bias, kernel_initializer=_init(),
+                                name=f"down{i + 1}_conv")(x)
         x = keras.layers.ReLU(name=f"down{i + 1}_relu")(_norm(norm, f"down{i + 1}_norm", affine)(x))
     dim = ngf * 4
     for b in range(n_blocks):
@@ -93,8 +95,8 @@ def build_resnet_generator(in_channels: int = 3, out_channels: int = 3, ngf: int
         y = _norm(norm, f"block{b + 1}_norm2", affine)(y)
         x = keras.layers.Add(name=f"block{b + 1}_add")([x, y])
     for i in range(2):
-        x = keras.layers.Conv2DTranspose(ngf * 2 ** (1 - i), 3, strides=2, padding="valid", use_bias=bias, kernel_initializer=_init(),
-                                         name=f"up{i + 1}_conv")(x)
+        x = keras.layers.Conv2DTranspose(ngf * 2 ** (1 - i), 3, strides=2, padding="valid", use_bias=bias,
+                                         kernel_initializer=_init(), name=f"up{i + 1}_conv")(x)
         x = keras.layers.Cropping2D(((1, 0), (1, 0)), name=f"up{i + 1}_crop")(x)
         x = keras.layers.ReLU(name=f"up{i + 1}_relu")(_norm(norm, f"up{i + 1}_norm", affine)(x))
     x = ReflectionPadding2D(3, name="pad_out")(x)
