@@ -35,6 +35,7 @@ setup(
         "tensorboard==2.21.0",
         "scikit-learn>=1.4",  # bundled real data: handwritten digits
         "scikit-image>=0.22",  # bundled real data: natural images and faces
+        "matplotlib>=3.8",  # bundled real data: typefaces for printed digits
         "grpcio>=1.60",
         "ai-edge-litert==2.3.0",
         "tqdm>=4.66",
