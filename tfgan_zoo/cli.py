@@ -72,7 +72,12 @@ def _cmd_sample(args):
     config = _load(args)
     model = restore_model(config, args.checkpoint)
     sources = labels = None
-    if model.task.image_input:  # translate held-out source images of the configured data
+    if model.task.two_domain and model.task.image_input:  # translate held-out images of the source domain
+        from tfgan_zoo.data import two_domain_arrays
+
+        a, _, b, _ = two_domain_arrays(config.data.source, config.data.image_size, config.data.channels, "test")
+        sources = a if args.direction == "a_to_b" else b
+    elif model.task.image_input:  # translate held-out source images of the configured data
         from tfgan_zoo.data import load_arrays
 
         sources, _ = load_arrays(config.data.source, config.data.image_size, config.data.channels, "test")
@@ -80,11 +85,53 @@ def _cmd_sample(args):
         if not model.task.labels:
             raise SystemExit(f"--labels is for class-conditional models; {config.model.name} is {model.task}.")
         labels = np.array([int(x) for x in args.labels.split(",")], np.int32)
-    images = model.task.sample(model, args.num_images, seed=args.seed, labels=labels, sources=sources)
+    extra = {"direction": args.direction} if model.task.two_domain and model.task.image_input else {}
+    images = model.task.sample(model, args.num_images, seed=args.seed, labels=labels, sources=sources, **extra)
     path = save_grid(args.out, images)
     if args.npy:
         np.save(args.npy, images)
     print(f"[tfgan-zoo] wrote {len(images)} samples to {path}")
+
+
+def _cmd_translate(args):
+    """Translates every image of a folder with a trained translator and writes one PNG per input."""
+    import numpy as np
+    import tensorflow as tf
+
+    from tfgan_zoo.data.folders import IMAGE_EXTENSIONS
+    from tfgan_zoo.training import restore_model
+    from tfgan_zoo.utils.images import save_png, to_uint8
+
+    config = _load(args)
+    if not os.path.isdir(args.input):
+        raise SystemExit(f"error: --input {args.input!r} is not a folder of images.")
+    names = sorted(f for f in os.listdir(args.input) if f.lower().endswith(IMAGE_EXTENSIONS))
+    if not names:
+        raise SystemExit(f"error: no images ({', '.join(IMAGE_EXTENSIONS)}) in {args.input!r}.")
+    model = restore_model(config, args.checkpoint)
+    if model.task.user_api != "translate":
+        raise SystemExit(f"error: {config.model.name} is a {model.task} model; `translate` takes image translators.")
+    two_way = model.task.two_domain
+    if not two_way and args.direction != "a_to_b":
+        raise SystemExit(f"error: {config.model.name} translates one way; --direction is for two-domain models.")
+    size = model.image_size
+    channels = model.channels if two_way else model.in_channels
+    os.makedirs(args.out, exist_ok=True)
+    for start in range(0, len(names), args.batch_size):
+        batch = []
+        for name in names[start : start + args.batch_size]:
+            path = os.path.join(args.input, name)
+            try:
+                img = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+            except tf.errors.InvalidArgumentError as e:
+                raise SystemExit(f"error: {path} is not a readable image ({e.message.splitlines()[0]}).") from None
+            img = tf.image.resize(tf.cast(img, tf.float32), (size, size), antialias=True) / 127.5 - 1.0
+            batch.append(np.clip(img.numpy(), -1.0, 1.0))
+        batch = np.stack(batch)
+        out = model.translate(batch, direction=args.direction) if two_way else model.translate(batch)
+        for name, image in zip(names[start : start + args.batch_size], to_uint8(out)):
+            save_png(os.path.join(args.out, os.path.splitext(name)[0] + ".png"), image)
+    print(f"[tfgan-zoo] translated {len(names)} images ({args.direction}) into {args.out}")
 
 
 def _cmd_demo(args):
@@ -158,7 +205,19 @@ def build_parser():
     p.add_argument("--labels", default="", help="comma-separated class ids (conditional models)")
     p.add_argument("--out", default="samples.png")
     p.add_argument("--npy", default="", help="also save the raw images as .npy")
+    p.add_argument("--direction", default="a_to_b", choices=("a_to_b", "b_to_a"),
+                   help="two-domain translators: which way to translate the held-out images")
     p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("translate", help="translate a folder of images with a trained translator")
+    common(p)
+    p.add_argument("--checkpoint", required=True, help="checkpoint folder/prefix, .weights.h5 or .keras")
+    p.add_argument("--direction", default="a_to_b", choices=("a_to_b", "b_to_a"),
+                   help="two-domain translators: a_to_b (default) or b_to_a")
+    p.add_argument("--input", required=True, help="folder of images (png, jpg, bmp, gif)")
+    p.add_argument("--out", required=True, help="output folder (one PNG per input image)")
+    p.add_argument("--batch_size", type=int, default=16)
+    p.set_defaults(func=_cmd_translate)
 
     p = sub.add_parser("demo", help="train on bundled digits, write samples, export, serve and answer a request")
     p.add_argument("--out", default="demo_output")

@@ -140,7 +140,7 @@ def train(config: ExperimentConfig, workdir=None, resume=False, extra_callbacks=
     if t.tensorboard and chief:
         writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
     source_pairs = None
-    if model.task.paired:  # the sample grid translates a fixed set of training pairs
+    if model.task.image_input:  # the sample grid translates fixed training images: (source, target) or (a, b)
         src, tgt = next(iter(dataset.unbatch().batch(min(8, t.batch_size * 4)).take(1)))
         source_pairs = (src.numpy(), tgt.numpy())
     samples = SampleGrid(
