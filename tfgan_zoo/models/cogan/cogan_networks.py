@@ -62,9 +62,10 @@ def _norm_act(reference, name, dropout=0.0, flat=False):
     """BN (β, no γ; neither in the PyTorch port) then PReLU (per channel; one slope in the PyTorch port).
 
     Caffe's BatchNorm keeps an unbiased running average for inference; Keras keeps an EMA, here with momentum 0.9
-    (PyTorch's 0.1), so short runs have usable inference statistics."""
+    (PyTorch's 0.1), so short runs have usable inference statistics. Synchronized: global-batch statistics under a
+    distribution strategy, as on one device."""
     out = [layers.BatchNormalization(center=reference != "pytorch", scale=False, momentum=0.9, epsilon=1e-5,
-                                     name=f"{name}_bn")]
+                                     synchronized=True, name=f"{name}_bn")]
     if flat:
         shared_axes = [1] if reference == "pytorch" else None
     else:
