@@ -10,6 +10,12 @@ at most 10), per-class coverage (`digits_coverage`, mean over the ten classes / 
 models the class accuracy of samples (`digits_class_accuracy`: the classifier agrees with the class asked for;
 mean / worst class), the digits-FID (1,000 samples) at the points of training where the build measured it
 (`--eval_every`), training steps and wall-clock training time.
+
+Two-domain presets (trained on the bundled handwritten ↔ printed digits) get a second table with what
+`tfgan_zoo.evaluation.translation` measured on the held-out images: for translators, per direction the content
+accuracy (the content classifier reads the source's digit in the translation) and the domain rate (the domain
+classifier judges the translation to be of the target domain), each next to the untrained model of the same config;
+for generators of pairs, the domain rates and the pair agreement (both images read as the same digit).
 """
 
 from __future__ import annotations
@@ -50,11 +56,55 @@ def _curve(curve):
     return "step " + " → ".join(f"{step:,}: {value:.0f}" for step, value in points)
 
 
-def preset_rows(assets=ASSETS) -> list[str]:
-    """One markdown row per shipped preset folder in `assets`, sorted by name."""
-    rows = []
+TWO_DOMAIN_HEADER = (
+    "| preset | model | data, size | content accuracy A→B / B→A ↑ (untrained) | target-domain rate A→B / B→A ↑ "
+    "(untrained) | pair agreement ↑ (chance 0.10) | cycle L1 A→B→A / B→A→B ↓ | steps (batch) | training time | "
+    "weights |\n|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def _presets(assets, two_domain):
     for path in sorted(Path(assets).glob(f"*/{PRESET_FILE}")):
         cfg = json.loads(path.read_text())
+        if (cfg.get("metadata", {}).get("dataset") == "digits_printed") == two_domain:
+            yield cfg
+
+
+def _pair(report, key, fmt="{:.2f}"):
+    return " / ".join(fmt.format(report[d][key]) for d in ("a_to_b", "b_to_a"))
+
+
+def two_domain_rows(assets=ASSETS) -> list[str]:
+    """One markdown row per shipped two-domain preset in `assets`, sorted by name."""
+    rows = []
+    for cfg in _presets(assets, True):
+        meta = cfg["metadata"]
+        record = meta["metrics"][0]
+        report, untrained = record["values"], record.get("untrained", {})
+        training = meta.get("training", {})
+        if record["protocol"] == "translation_report":
+            content = f"{_pair(report, 'content_accuracy')} ({_pair(untrained, 'content_accuracy')})"
+            domain = f"{_pair(report, 'domain_rate')} ({_pair(untrained, 'domain_rate')})"
+            agreement, cycle = "—", _pair(report, "cycle_l1", "{:.3f}")
+        else:
+            content, cycle = "—", "—"
+            domain = (f"{report['domain_rate_a']:.2f} / {report['domain_rate_b']:.2f} "
+                      f"({untrained.get('domain_rate_a', float('nan')):.2f} / "
+                      f"{untrained.get('domain_rate_b', float('nan')):.2f})")
+            agreement = f"{report['pair_agreement']:.2f} ({untrained.get('pair_agreement', float('nan')):.2f})"
+        cells = [f"`{cfg['name']}`", f"`{cfg['model']}`", f"handwritten ↔ printed digits, {meta['resolution']}²",
+                 content, domain, agreement, cycle,
+                 f"{training['steps']:,} ({training['batch_size']})" if "steps" in training else "—",
+                 _minutes(training["seconds"]) if "seconds" in training else "—",
+                 f"{cfg['weights']['bytes'] / 1e6:.2f} MB"]
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
+def preset_rows(assets=ASSETS) -> list[str]:
+    """One markdown row per shipped digits preset folder in `assets`, sorted by name."""
+    rows = []
+    for cfg in _presets(assets, False):
         meta = cfg.get("metadata", {})
         records = meta.get("metrics", [])
         fid, inception, coverage, accuracy = (
@@ -80,7 +130,12 @@ def preset_rows(assets=ASSETS) -> list[str]:
 def preset_table(assets=ASSETS) -> str:
     """The markdown table (header + rows) of the shipped presets."""
     rows = preset_rows(assets)
-    return HEADER + ("\n" + "\n".join(rows) if rows else "\n| (none shipped yet) | | | | | | | | | | |")
+    table = HEADER + ("\n" + "\n".join(rows) if rows else "\n| (none shipped yet) | | | | | | | | | | |")
+    two_domain = two_domain_rows(assets)
+    if two_domain:
+        table += "\n\nTwo-domain presets (held-out handwritten ↔ printed digits):\n\n" + TWO_DOMAIN_HEADER + "\n"
+        table += "\n".join(two_domain)
+    return table
 
 
 def readme_table(readme=README) -> str:
