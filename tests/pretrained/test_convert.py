@@ -122,9 +122,13 @@ def batch_norm(x, sd, key):
 
 
 def instance_norm(x, sd=None, key=None):
+    """InstanceNorm2d; with affine=True (the state dict has `{key}.weight`/`.bias`) its scale and shift."""
     mean = x.mean(axis=(2, 3), keepdims=True)
     var = x.var(axis=(2, 3), keepdims=True)
-    return (x - mean) / np.sqrt(var + 1e-5)
+    y = (x - mean) / np.sqrt(var + 1e-5)
+    if sd is not None and f"{key}.weight" in sd:
+        y = y * sd[f"{key}.weight"][None, :, None, None] + sd[f"{key}.bias"][None, :, None, None]
+    return y
 
 
 def leaky_relu(x):
@@ -210,8 +214,15 @@ def official_unet_forward(sd, x, num_downs, norm="batch"):
     return block("model.model.", 0, x)
 
 
-def official_resnet_state_dict(rng, input_nc, output_nc, ngf, n_blocks, norm="instance"):
-    """Keys and shapes of ResnetGenerator(input_nc, output_nc, ngf, norm_layer, use_dropout=False, n_blocks)."""
+def random_instance_norm(rng, key, c):
+    """An InstanceNorm2d(affine=True)'s state-dict entries with random values."""
+    return {f"{key}.weight": rng.uniform(0.5, 1.5, c).astype(np.float32),
+            f"{key}.bias": rng.normal(0, 0.2, c).astype(np.float32)}
+
+
+def official_resnet_state_dict(rng, input_nc, output_nc, ngf, n_blocks, norm="instance", affine=False):
+    """Keys and shapes of ResnetGenerator(input_nc, output_nc, ngf, norm_layer, use_dropout=False, n_blocks);
+    `affine` gives InstanceNorm2d(affine=True)."""
     use_bias = norm == "instance"
     sd = {}
 
@@ -223,6 +234,8 @@ def official_resnet_state_dict(rng, input_nc, output_nc, ngf, n_blocks, norm="in
     def bn(key, c):
         if norm == "batch":
             sd.update(random_batch_norm(rng, key, c))
+        elif affine:
+            sd.update(random_instance_norm(rng, key, c))
 
     conv("model.1", ngf, input_nc, 7)
     bn("model.2", ngf)
@@ -317,6 +330,21 @@ def test_cyclegan_resnet_conversion_matches_the_official_forward(tmp_path):
         x = rng.uniform(-1, 1, (2, size, size, 3)).astype(np.float32)
         expected = np.transpose(official_resnet_forward(sd, _nchw(x).astype(np.float64), 2), (0, 2, 3, 1))
         np.testing.assert_allclose(np.asarray(model(x, training=False)), expected, atol=1e-4)
+
+
+def test_cyclegan_resnet_with_affine_instance_norm(tmp_path):
+    """Instance norm trained with affine=True: its weight/bias convert into a generator built with affine=True."""
+    rng = np.random.default_rng(8)
+    sd = official_resnet_state_dict(rng, 3, 3, ngf=4, n_blocks=1, affine=True)
+    model = cyclegan_generator_from_pytorch(write_torch_zip(tmp_path / "g.pth", sd), image_size=16)
+    report = model.conversion_report
+    assert report.ok and not report.filled and "affine instance norm" in report.architecture
+    assert len(report.mapped) == len(sd)
+    x = rng.uniform(-1, 1, (2, 16, 16, 3)).astype(np.float32)
+    expected = np.transpose(official_resnet_forward(sd, _nchw(x).astype(np.float64), 1), (0, 2, 3, 1))
+    np.testing.assert_allclose(np.asarray(model(x, training=False)), expected, atol=1e-4)
+    plain = official_resnet_state_dict(rng, 3, 3, ngf=4, n_blocks=1)  # affine=False: no norm parameters at all
+    assert not cyclegan_generator_from_pytorch(write_torch_zip(tmp_path / "p.pth", plain)).conversion_report.filled
 
 
 def test_cyclegan_resnet_with_batch_norm(tmp_path):

@@ -3,6 +3,7 @@
     model = pix2pix_from_pytorch("facades_label2photo/latest_net_G.pth")
     print(model.conversion_report)
     model.translate(images)
+    cyclegan = cyclegan_from_pytorch("checkpoints/horse2zebra")  # latest_net_{G_A,G_B,D_A,D_B}.pth
     g = cyclegan_generator_from_pytorch("horse2zebra/latest_net_G.pth")
 
 The `.pth` files are read by `torch_checkpoint.load_torch_state_dict`: no torch needed, no pickled code run. Each
@@ -29,14 +30,14 @@ conv, 1: submodule, 3: up conv}`, a middle block `….model.{1: down conv, 2: do
 The discriminator is not converted (the official releases ship `latest_net_G.pth` only); it keeps its
 initialisation. Inference follows the official `--eval` mode: batch norm with running statistics, dropout off.
 
-CycleGAN (`--netG resnet_9blocks` / `resnet_6blocks`, instance norm without affine parameters by default) converts
-into the standalone `tfgan_zoo.models.cyclegan.cyclegan_networks.build_resnet_generator` network, since the zoo has
-no CycleGAN model yet.
+CycleGAN (`--netG resnet_9blocks` / `resnet_6blocks`, `NLayerDiscriminator`, instance norm without affine
+parameters by default) lives with its family: `tfgan_zoo.models.cyclegan.cyclegan_convert` converts a checkpoint
+directory (G_A, G_B and, where present, D_A, D_B) into the zoo's `cyclegan` model, or one generator into a standalone
+Keras network; the two functions here delegate to it.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -45,8 +46,8 @@ from tfgan_zoo.pretrained.torch_checkpoint import UnsafeCheckpointError, load_to
 from tfgan_zoo.utils.conversion import ConversionError, ConversionReport
 
 __all__ = [
-    "ConversionError", "ConversionReport", "UnsafeCheckpointError", "cyclegan_generator_from_pytorch",
-    "load_torch_state_dict", "pix2pix_from_pytorch",
+    "ConversionError", "ConversionReport", "UnsafeCheckpointError", "cyclegan_from_pytorch",
+    "cyclegan_generator_from_pytorch", "load_torch_state_dict", "pix2pix_from_pytorch",
 ]
 
 
@@ -125,8 +126,14 @@ class _Mapper:
                 self.report.ignored.append((f"{key}.num_batches_tracked",
                                             "a training counter; inference does not use it"))
             return
-        # Instance norm: affine=False in the official code (no parameters) unless trained with affine=True.
-        for torch_name, var, identity in (("weight", layer.gamma, 1.0), ("bias", layer.beta, 0.0)):
+        # Instance norm: the official InstanceNorm2d(affine=False) has no weight/bias, nor do the zoo's layers built
+        # with affine=False (nothing to fill); a checkpoint with weight/bias needs layers with gamma/beta (built with
+        # affine=True), else the keys stay unused (a strict error, never silently dropped). A layer with gamma/beta
+        # and a checkpoint without them (pix2pix's U-Net) gets the identity.
+        for torch_name, attr, identity in (("weight", "gamma", 1.0), ("bias", "beta", 0.0)):
+            var = getattr(layer, attr, None)
+            if var is None:
+                continue  # `{key}.{torch_name}`, if present, is left in `unused`
             value = self._take(f"{key}.{torch_name}")
             if value is None:
                 self._fill(var, identity, f"{layer_name}/{var.name}", "InstanceNorm2d(affine=False) has no scale/shift")
@@ -219,66 +226,29 @@ def pix2pix_from_pytorch(path, strict: bool = True, **model_kwargs):
 
 # ------------------------------------------------------------------------------------------------ CycleGAN
 def cyclegan_generator_from_pytorch(path, strict: bool = True, image_size: int | None = None):
-    """Converts an official CycleGAN ResNet generator checkpoint (`resnet_9blocks`/`resnet_6blocks`).
+    """Converts one official CycleGAN ResNet generator checkpoint into a standalone Keras network: see
+    `tfgan_zoo.models.cyclegan.cyclegan_convert.cyclegan_generator_from_pytorch` (kept here for old imports)."""
+    from tfgan_zoo.models.cyclegan.cyclegan_convert import cyclegan_generator_from_pytorch as convert
 
-    Args:
-        path: the `.pth` state dict (e.g. `horse2zebra/latest_net_G.pth`).
-        strict: raise `ConversionError` if keys are unused or missing or shapes differ.
-        image_size: fix the input size (None: any size divisible by 4).
+    return convert(path, strict=strict, image_size=image_size)
 
-    Returns:
-        A functional Keras model images `[N, H, W, C]` in [-1, 1] → translated images in [-1, 1];
-        `model.conversion_report` is the `ConversionReport`.
-    """
-    from tfgan_zoo.models.cyclegan.cyclegan_networks import build_resnet_generator
 
-    state = _strip_prefix(load_torch_state_dict(path))
-    if "model.1.weight" not in state or state["model.1.weight"].ndim != 4 or state["model.1.weight"].shape[2] != 7:
-        raise ConversionError(
-            f"Not an official ResNet generator state dict: no 7×7 convolution 'model.1.weight'. First keys: "
-            f"{list(state)[:5]}. For a pix2pix U-Net use pix2pix_from_pytorch()."
-        )
-    blocks = sorted({int(m.group(1)) for k in state if (m := re.match(r"model\.(\d+)\.conv_block\.", k))})
-    n_blocks = len(blocks)
-    if blocks != list(range(10, 10 + n_blocks)):
-        raise ConversionError(f"Residual blocks at unexpected positions {blocks} (expected model.10 … "
-                              f"model.{9 + n_blocks}).")
-    second = 6 if state.get("model.10.conv_block.6.weight", np.zeros(0)).ndim == 4 else 5  # 6 when trained with dropout
-    ngf, in_channels = int(state["model.1.weight"].shape[0]), int(state["model.1.weight"].shape[1])
-    up = 10 + n_blocks
-    final = f"model.{up + 7}"
-    if f"{final}.weight" not in state:
-        raise ConversionError(f"No final 7×7 convolution {final}.weight after {n_blocks} residual blocks.")
-    out_channels = int(state[f"{final}.weight"].shape[0])
-    norm = _norm_kind(state, "model.2")
-    report = ConversionReport(str(path), f"resnet_{n_blocks}blocks (ngf={ngf}, {in_channels}→{out_channels} channels, "
-                                         f"{norm} norm{', dropout' if second == 6 else ''})")
-    model = build_resnet_generator(in_channels, out_channels, ngf, n_blocks, norm, image_size)
-    mapper = _Mapper(state, model, report)
-    mapper.conv("model.1", "conv_in")
-    mapper.norm("model.2", "norm_in", norm)
-    for i, (conv, nrm) in enumerate(((4, 5), (7, 8))):
-        mapper.conv(f"model.{conv}", f"down{i + 1}_conv")
-        mapper.norm(f"model.{nrm}", f"down{i + 1}_norm", norm)
-    for b in range(n_blocks):
-        key = f"model.{10 + b}.conv_block"
-        mapper.conv(f"{key}.1", f"block{b + 1}_conv1")
-        mapper.norm(f"{key}.2", f"block{b + 1}_norm1", norm)
-        mapper.conv(f"{key}.{second}", f"block{b + 1}_conv2")
-        mapper.norm(f"{key}.{second + 1}", f"block{b + 1}_norm2", norm)
-    for i, (conv, nrm) in enumerate(((up, up + 1), (up + 3, up + 4))):
-        mapper.conv(f"model.{conv}", f"up{i + 1}_conv", transposed=True)
-        mapper.norm(f"model.{nrm}", f"up{i + 1}_norm", norm)
-    mapper.conv(final, "conv_out")
-    model.conversion_report = mapper.finish(strict)
-    return model
+def cyclegan_from_pytorch(checkpoint_dir_or_files, strict: bool = True, image_size: int = 256, **model_kwargs):
+    """Converts official CycleGAN checkpoints (G_A, G_B, optionally D_A, D_B) into the zoo's `cyclegan`: see
+    `tfgan_zoo.models.cyclegan.cyclegan_convert.cyclegan_from_pytorch`."""
+    from tfgan_zoo.models.cyclegan.cyclegan_convert import cyclegan_from_pytorch as convert
+
+    return convert(checkpoint_dir_or_files, strict=strict, image_size=image_size, **model_kwargs)
 
 
 def _cli(argv=None) -> int:
     """`python -m tfgan_zoo.pretrained.convert {pix2pix,cyclegan,stylegan2} CHECKPOINT [--out preset_dir |
     model.keras]`.
 
-    For stylegan2 the checkpoint is the .npz of the official Gs network's variables (see
+    For cyclegan, CHECKPOINT is a directory of the official files (latest_net_G_A.pth, latest_net_G_B.pth, optionally
+    the D_A/D_B ones): the full model, written as a preset folder; or one generator .pth: a standalone network,
+    written as a .keras or .weights.h5 file (or, with --out a folder, a cyclegan preset with that generator as
+    a_to_b). For stylegan2 the checkpoint is the .npz of the official Gs network's variables (see
     `tfgan_zoo.models.stylegan2.stylegan2_convert`), with `--discriminator D.npz` optionally."""
     import argparse
 
@@ -286,14 +256,25 @@ def _cli(argv=None) -> int:
     p.add_argument("kind", choices=("pix2pix", "cyclegan", "stylegan2"))
     p.add_argument("checkpoint")
     p.add_argument("--out", default=None,
-                   help="pix2pix/stylegan2: a preset folder to write; cyclegan: a .keras or .weights.h5 file")
+                   help="a preset folder to write; cyclegan from one generator .pth: a .keras or .weights.h5 file")
     p.add_argument("--discriminator", default=None, help="stylegan2: the official D's variables (.npz)")
+    p.add_argument("--image-size", type=int, default=256, help="cyclegan preset: the model's image size (256)")
     p.add_argument("--lenient", action="store_true", help="convert even if keys are unused/missing (see the report)")
     args = p.parse_args(argv)
+    source = Path(args.checkpoint)
+    standalone = (args.kind == "cyclegan" and not source.is_dir()
+                  and not (args.out and not args.out.endswith((".keras", ".h5"))))
     try:
-        if args.kind in ("pix2pix", "stylegan2"):
+        if standalone:
+            model = cyclegan_generator_from_pytorch(args.checkpoint, strict=not args.lenient)
+            if args.out:
+                (model.save if args.out.endswith(".keras") else model.save_weights)(args.out)
+        else:
             if args.kind == "pix2pix":
                 model = pix2pix_from_pytorch(args.checkpoint, strict=not args.lenient)
+                origin = "junyanz/pytorch-CycleGAN-and-pix2pix"
+            elif args.kind == "cyclegan":
+                model = cyclegan_from_pytorch(args.checkpoint, strict=not args.lenient, image_size=args.image_size)
                 origin = "junyanz/pytorch-CycleGAN-and-pix2pix"
             else:
                 from tfgan_zoo.models.stylegan2.stylegan2_convert import stylegan2_from_official
@@ -304,12 +285,7 @@ def _cli(argv=None) -> int:
             if args.out:
                 from tfgan_zoo.pretrained.presets import save_to_preset
 
-                save_to_preset(model, args.out, metadata={"converted_from": str(Path(args.checkpoint).name),
-                                                          "source": origin})
-        else:
-            model = cyclegan_generator_from_pytorch(args.checkpoint, strict=not args.lenient)
-            if args.out:
-                (model.save if args.out.endswith(".keras") else model.save_weights)(args.out)
+                save_to_preset(model, args.out, metadata={"converted_from": source.name, "source": origin})
     except (ConversionError, UnsafeCheckpointError, FileNotFoundError, ValueError) as e:
         print(f"convert: error: {e}")
         return 2
