@@ -34,6 +34,8 @@ class CycleGAN(TwoDomainTranslationGAN):
         image_size: 256 in the paper (divisible by 4). channels: 3 (both domains).
         g_base_filters, d_base_filters: 64 and 64. n_blocks: residual blocks (9 at 256², 6 at 128²).
         d_layers: 3 (70×70 patches). normalization_kind: 'instance' (official) or 'batch'.
+        instance_norm_affine: instance norm with a learned scale and shift (official default False; True for
+            checkpoints trained with `InstanceNorm2d(affine=True)`).
         cycle_weight_a, cycle_weight_b: λ_A = λ_B = 10. identity_weight: 0.5 (official default; 0 disables it).
         pool_size: 50 fakes per discriminator (0 disables the pool).
         learning_rate, beta_1, beta_2: Adam (2e-4, 0.5, 0.999).
@@ -71,6 +73,7 @@ class CycleGAN(TwoDomainTranslationGAN):
         n_blocks=9,
         d_layers=3,
         normalization_kind="instance",
+        instance_norm_affine=False,
         cycle_weight_a=10.0,
         cycle_weight_b=10.0,
         identity_weight=0.5,
@@ -96,6 +99,7 @@ class CycleGAN(TwoDomainTranslationGAN):
         self.n_blocks = n_blocks
         self.d_layers = d_layers
         self.normalization_kind = normalization_kind
+        self.instance_norm_affine = bool(instance_norm_affine)
         self.cycle_weight_a = float(cycle_weight_a)
         self.cycle_weight_b = float(cycle_weight_b)
         self.identity_weight = float(identity_weight)
@@ -108,11 +112,11 @@ class CycleGAN(TwoDomainTranslationGAN):
 
         def generator(name):
             return build_resnet_generator(channels, channels, g_base_filters, n_blocks, normalization_kind,
-                                          image_size, name=name)
+                                          image_size, name=name, affine=instance_norm_affine)
 
         def discriminator(name):
             return build_image_patch_discriminator(image_size, channels, d_base_filters, d_layers, normalization_kind,
-                                                   name=name)
+                                                   affine=instance_norm_affine, name=name)
 
         self.generator = TwoWayGenerator(generator("generator_a_to_b"), generator("generator_b_to_a"))
         self.discriminator_a = discriminator("discriminator_a")
