@@ -24,8 +24,8 @@ class DualGAN(TwoDomainTranslationGAN):
     and the 5-layer critic ending in a stride-1 map (32×32 scores for 256² images). Differences: the official
     repository's history holds several objectives (sigmoid cross-entropy in the ICCV-era `model.py`, which never calls
     its clipping; 'wgan' with clip 0.01, n_critic 3 and λ = 200 in an earlier `main.py`; 'wgan-gp' with a global
-    critic later); this class implements the paper's Wasserstein objective with clipping. Instance norm uses
-    ε = 1e-5 (official 1e-6). Dropout is off at inference (`training=False`).
+    critic later); this class implements the paper's Wasserstein objective with clipping. Dropout is off at
+    inference (`training=False`).
 
     Args:
         image_size: 256 in the paper (a power of two >= 8). channels: 1 or 3 (both domains; 1 for sketch ↔ photo).

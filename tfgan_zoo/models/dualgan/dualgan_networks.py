@@ -3,30 +3,63 @@
 
 U-Net generator: n = log2(image_size) strided 5×5 convolutions (padding 'same', biases everywhere) with
 b, 2b, 4b, 8b, 8b, ... filters; LeakyReLU 0.2 before every convolution but the first; instance normalization with a
-learned scale and shift (the official `batch_norm` of `ops.py` takes moments over H and W only, i.e. instance norm)
-after every encoder convolution but the first, *including the innermost* (on a 1×1 map it leaves only its shift, as
-in the official code). The decoder mirrors it with ReLU, 5×5 transposed convolutions, instance norm, dropout 0.5 on
-the three layers nearest the bottleneck, and skip concatenations; the last layer has no norm and a tanh.
+learned scale and shift (the official `batch_norm` of `ops.py` takes moments over H and W only, i.e. instance norm:
+`InstanceNormalization` below) after every encoder convolution but the first, *including the innermost* (on a 1×1
+map it leaves only its shift, as in the official code). The decoder mirrors it with ReLU, 5×5 transposed
+convolutions, instance norm, dropout 0.5 on the three layers nearest the bottleneck, and skip concatenations; the last
+layer has no norm and a tanh.
 
 Critic (a PatchGAN without sigmoid): C(b, s2) - C(2b, s2) - C(4b, s2) - C(8b, s1) - C(1, s1), 5×5, padding 'same',
-LeakyReLU 0.2, instance norm with scale and shift on all but the first, a linear map of scores (30×30 → 32×32 for
-256² images).
+LeakyReLU 0.2, instance norm with scale and shift on all but the first: a map of unbounded scores (32×32 for 256²
+images).
 """
 
 import math
 
 import keras
+import tensorflow as tf
 
-from tfgan_zoo.layers.normalization import normalization
 from tfgan_zoo.layers.random import ConsistentDropout
 
 INIT = keras.initializers.TruncatedNormal(0.0, 0.02)  # ops.conv2d: truncated N(0, 0.02)
 DECONV_INIT = keras.initializers.RandomNormal(0.0, 0.02)  # ops.deconv2d: N(0, 0.02)
 
 
+@keras.saving.register_keras_serializable(package="tfgan_zoo.dualgan")
+class InstanceNormalization(keras.layers.Layer):
+    """The official `ops.batch_norm`: `(x − mean) · rsqrt(var + ε) · scale + center` with moments over H and W of
+    each image and channel, scale ~ N(1, 0.02), center 0, ε = 1e-6, computed in float32.
+
+    Written as `x − mean` first (not Keras GroupNormalization's `x · inv + (center − mean · inv)`): on the U-Net's
+    innermost 1×1 map x − mean is exactly 0 and the output exactly `center`, as in the official code, where the
+    folded form leaves rounding noise scaled by 1/√ε that differs between eager and graph execution.
+    """
+
+    def __init__(self, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = epsilon
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        self.scale = self.add_weight(name="scale", shape=(channels,),
+                                     initializer=keras.initializers.RandomNormal(1.0, 0.02))
+        self.center = self.add_weight(name="center", shape=(channels,), initializer="zeros")
+
+    def call(self, x):
+        x32 = tf.cast(x, tf.float32)
+        mean, variance = tf.nn.moments(x32, axes=[1, 2], keepdims=True)
+        y = (x32 - mean) * tf.math.rsqrt(variance + self.epsilon) * tf.cast(self.scale, tf.float32)
+        return tf.cast(y + tf.cast(self.center, tf.float32), x.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}
+
+
 def _norm(name):
-    # ops.batch_norm: scale ~ N(1, 0.02), center 0, moments over H, W (instance norm with affine parameters).
-    return normalization("instance", name, gamma_stddev=0.02, affine=True)
+    return InstanceNormalization(name=name)
 
 
 def build_generator(image_size, in_channels, out_channels, base_filters=64, kernel_size=5, dropout=0.5,
