@@ -7,7 +7,10 @@ records the accuracies):
 * the content classifier (`digits_content_classifier`) reads the digit on either domain. The older
   `digits_classifier` (handwritten only, behind digits FID) reads real printed digits at about 72 %, too low to
   judge translations into print, so it is not used here;
-* the domain classifier (`digits_domain_classifier`): handwritten ('a') vs printed ('b').
+* the domain classifier (`digits_domain_classifier`): handwritten ('a') vs printed ('b'), trained with the
+  strokes' softness randomised (blur / threshold) so it judges the glyph's shape: sharpening handwriting or
+  blurring print does not cross the domain. It is a two-way judge of digit images: read `domain_rate` together
+  with `content_accuracy` (an image that is no digit at all still gets one of the two domains).
 
 `translation_report` translates the held-out images of each domain and reports, per direction, whether the digit
 survived (`content_accuracy`), whether the result looks like the target domain (`domain_rate`) and how well the
