@@ -33,7 +33,7 @@ OUTPUT_DTYPES = ("float32", "uint8", "both")
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 METADATA_FILE = os.path.join("assets.extra", "tfgan_zoo.json")
 #: output keys that hold images in [-1, 1] (post-processed to uint8 when asked).
-IMAGE_OUTPUT_KEYS = ("images",)
+IMAGE_OUTPUT_KEYS = ("images", "images_a", "images_b")
 
 
 class ExportError(RuntimeError):

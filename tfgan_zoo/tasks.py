@@ -34,6 +34,7 @@ class Task:
             calibration and benchmarks need real source images.
         paired: training data are (source, target) image pairs.
         two_domain: training batches hold unpaired images of two domains, `a` and `b` (data sources give them).
+        output_names: the image outputs of the `serving_default` signature; the first is what `model(...)` returns.
         evaluation_metrics: the metric kinds of `tfgan_zoo.evaluation` protocols that apply to the task's models
             (`evaluate()` samples the model; a protocol applies when its `metric` is listed).
     """
@@ -46,6 +47,7 @@ class Task:
     image_input = False
     paired = False
     two_domain = False
+    output_names: tuple = ("images",)
     evaluation_metrics: tuple = ()
 
     def __repr__(self):
@@ -437,6 +439,7 @@ class PairGenerationTask(Task):
     description = "noise -> a pair of images of two domains, learned from unpaired sets"
     batch_keys = ("a", "b")
     two_domain = True
+    output_names = ("images_a", "images_b")
     evaluation_metrics = ()  # `tfgan_zoo.evaluation.translation.pair_report` judges these
     data_hint = UnpairedTranslationTask.data_hint
 

@@ -60,7 +60,8 @@ def test_grpc_predict_equals_in_process(zoo, server, name):
     inputs = example_batch(model, batch=3, seed=2)
     with PredictClient(server.grpc_address, name, timeout=30) as client:
         out = client.predict(inputs)
-        np.testing.assert_allclose(out["images"], call_model(model, inputs), atol=1e-6)
+        assert set(out) == set(model.task.output_names)
+        np.testing.assert_allclose(out[model.task.output_names[0]], call_model(model, inputs), atol=1e-6)
         spec = client.last_response.model_spec
         assert (spec.name, spec.version.value, spec.signature_name) == (name, 1, "serving_default")
         if model.task.image_input:
@@ -71,6 +72,10 @@ def test_grpc_predict_equals_in_process(zoo, server, name):
                                        model.generate(3, seed=5, labels=labels), atol=1e-6)
             np.testing.assert_allclose(client.generate(latents=inputs["latents"], labels=inputs["labels"]),
                                        out["images"], atol=0)
+        elif model.task.two_domain:  # a generator of pairs: `sample_pair` gives both domains
+            pair = client.predict({"seed": np.int32(5), "num_images": np.int32(2)}, signature="sample_pair")
+            for got, expected in zip((pair["images_a"], pair["images_b"]), model.generate(2, seed=5)):
+                np.testing.assert_allclose(got, expected, atol=1e-6)
         else:
             np.testing.assert_allclose(client.generate(seed=5, num_images=2), model.generate(2, seed=5), atol=1e-6)
 
@@ -83,7 +88,11 @@ def test_rest_predict_row_and_columnar_equal_in_process(zoo, server, name):
     client = RestClient(server.rest_address, name)
     for fmt in ("columnar", "row"):
         out = client.predict(inputs, format=fmt)
-        (images,) = out.values()  # a single output: TF Serving's JSON does not name it
+        if len(model.task.output_names) == 1:
+            (images,) = out.values()  # a single output: TF Serving's JSON does not name it
+        else:
+            assert set(out) == set(model.task.output_names)
+            images = out[model.task.output_names[0]]
         np.testing.assert_allclose(images, ref, atol=1e-6, err_msg=fmt)
 
 
