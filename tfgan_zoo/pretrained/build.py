@@ -310,10 +310,18 @@ def build_two_domain_preset(config_path, steps: int | None = None, name: str | N
         },
     }
     out_dir = Path(out_dir) if out_dir else ASSETS / name
-    path = save_to_preset(result.model, out_dir, name=name, metadata=metadata)
+    staging = Path(tempfile.mkdtemp(prefix=f"tfgan_zoo_preset_{name}_"))
+    path = save_to_preset(result.model, staging, name=name, metadata=metadata)
     size_mb = read_preset(path)["weights"]["bytes"] / 1e6
-    if size_mb > max_mb:
-        raise PresetError(f"{name}: the weights file is {size_mb:.1f} MB, above max_mb={max_mb}.")
+    if size_mb > max_mb:  # nothing trained is thrown away: the finished preset stays in `staging`
+        raise PresetError(f"{name}: the weights file is {size_mb:.1f} MB, above max_mb={max_mb}. The finished preset "
+                          f"is kept in {staging} (ship it as is with `mv {staging} {out_dir}`) and the checkpoints "
+                          f"in {workdir}.")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for f in staging.iterdir():
+        os.replace(f, out_dir / f.name)
+    staging.rmdir()
+    path = out_dir / "preset.json"
     if temporary:
         import shutil
 
