@@ -79,6 +79,8 @@ def test_other_sizes_and_typeface_subset():
     x, d, f = pd.render_printed_digits(16, per_typeface_and_digit=1, typefaces=("cmr10", "DejaVuSans"))
     assert x.shape == (20, 16, 16, 1)
     assert set(f.tolist()) == {pd.TYPEFACES.index("cmr10"), pd.TYPEFACES.index("DejaVuSans")}
+    x64, _, _ = pd.render_printed_digits(64, per_typeface_and_digit=1, typefaces=("cmr10",))
+    assert x64.shape == (10, 64, 64, 1) and x64.min() == -1.0 and x64.max() > 0.9
     with pytest.raises(ValueError, match="Unknown typeface"):
         pd.render_printed_digits(32, 1, typefaces=("cmex10",))
 
