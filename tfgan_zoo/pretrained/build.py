@@ -330,6 +330,33 @@ def build_two_domain_preset(config_path, steps: int | None = None, name: str | N
     return path
 
 
+def rejudge_two_domain_preset(preset_dir) -> dict:
+    """Measures a two-domain preset again with the current judges (after the shipped judges changed) and rewrites
+    its record: the trained figures from the preset's weights, the untrained ones from its config and seed, as the
+    build measured them. The weights file is untouched. `python -m tfgan_zoo.pretrained.build --rejudge NAME`."""
+    import keras
+
+    import tfgan_zoo
+    from tfgan_zoo.pretrained.presets import PRESET_FILE, from_preset
+
+    preset_dir = Path(preset_dir)
+    if not (preset_dir / PRESET_FILE).is_file():
+        preset_dir = ASSETS / str(preset_dir)
+    payload = json.loads((preset_dir / PRESET_FILE).read_text())
+    meta = payload["metadata"]
+    if meta.get("dataset") != "digits_printed":
+        raise PresetError(f"{preset_dir.name} is not a two-domain preset (dataset {meta.get('dataset')!r}).")
+    training = meta["training"]
+    config = tfgan_zoo.load_config(training["config"], list(training.get("overrides", [])))
+    keras.utils.set_random_seed(int(training["seed"]))
+    untrained = two_domain_report(tfgan_zoo.build_model(config))
+    report = two_domain_report(from_preset(preset_dir))
+    record = meta["metrics"][0]
+    record.update(values=report, untrained=untrained)
+    (preset_dir / PRESET_FILE).write_text(json.dumps(payload, indent=2) + "\n")
+    return record
+
+
 def add_metrics(preset_dir, metrics, num_samples: int | None = None) -> list[dict]:
     """Measures more protocols on an existing preset folder and appends their records to its metadata.
 
@@ -361,6 +388,8 @@ def main(argv=None) -> int:
     p.add_argument("--add_metrics", metavar="PRESET", default=None,
                    help="instead of training: measure --metrics on this existing preset (name or folder) and "
                    "append the records to its preset.json")
+    p.add_argument("--rejudge", metavar="PRESET", default=None,
+                   help="instead of training: judge this two-domain preset again with the current judges")
     p.add_argument("--steps", type=int, default=None, help="training steps (default: the config's train.steps)")
     p.add_argument("--name", default=None, help="preset name (default: the config file's stem)")
     p.add_argument("--out_dir", default=None, help="preset folder (default tfgan_zoo/pretrained/assets/<name>)")
@@ -384,8 +413,16 @@ def main(argv=None) -> int:
         for r in records:
             print(f"[build] {args.add_metrics}: {r['protocol']} = {r['values']}")
         return 0
+    if args.rejudge:
+        try:
+            record = rejudge_two_domain_preset(args.rejudge)
+        except (PresetError, FileNotFoundError, KeyError) as e:
+            print(f"python -m tfgan_zoo.pretrained.build: error: {e}", file=sys.stderr)
+            return 2
+        print(f"[build] {args.rejudge}: {json.dumps(record['values'], default=str)[:600]}")
+        return 0
     if not args.config:
-        p.error("--config is required (or --add_metrics PRESET)")
+        p.error("--config is required (or --add_metrics PRESET, or --rejudge PRESET)")
     try:
         import tfgan_zoo
 
