@@ -79,6 +79,14 @@ class DataConfig:
     #: TFDS only: names of boolean features under the dataset's `attributes` dict (CelebA's 40) to use as the
     #: labels, as a float {0, 1} vector [B, len(attributes)] in this order (IcGAN's binary attribute mode).
     attributes: list = dataclasses.field(default_factory=list)
+    #: Two-domain models on a one-domain set: how to make domain B. '' (the source has two domains: trainA/trainB,
+    #: cycle_gan/*, digits_printed); 'edges' or 'negative' (A = the even-indexed images, B = the edge maps
+    #: (morphological gradient) or negatives of the odd-indexed ones: CoGAN's digit experiments, no pair exists);
+    #: 'attribute' (TFDS: A = images whose boolean `attributes[0]` is true, B = false: CoGAN's CelebA pairs).
+    domains: str = ""
+
+
+DOMAIN_SPLITS = ("", "edges", "negative", "attribute")
 
 
 @dataclasses.dataclass
@@ -175,6 +183,11 @@ def _validate(config: ExperimentConfig) -> None:
             raise ConfigError(f"train.{key} must be positive, got {getattr(t, key)}.")
     if t.checkpoint_every < 0:
         raise ConfigError("train.checkpoint_every must be >= 0 (0 = at every epoch end).")
+    if config.data.domains not in DOMAIN_SPLITS:
+        raise ConfigError(f"data.domains must be one of {DOMAIN_SPLITS}, got {config.data.domains!r}.")
+    if config.data.domains == "attribute" and (config.data.source != "tfds" or len(config.data.attributes) != 1):
+        raise ConfigError("data.domains 'attribute' splits a TFDS set by one boolean attribute: set data.source: tfds "
+                          "and data.attributes: [NAME] (e.g. Blond_Hair).")
     if config.data.attributes and config.data.source != "tfds":
         raise ConfigError(
             f"data.attributes is read from a TFDS dataset's 'attributes' feature (e.g. celeb_a); "

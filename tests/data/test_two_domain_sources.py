@@ -73,3 +73,48 @@ def test_sources_and_tasks_that_do_not_fit_are_clear_errors():
         build_dataset(DataConfig(source="digits"), "unpaired_translation", 2)
     with pytest.raises(ValueError, match="digits_printed"):
         build_dataset(DataConfig(source="paired_folder", path="x"), "pair_generation", 2)
+
+
+@pytest.mark.parametrize("domains", ["edges", "negative"])
+def test_derived_domains_from_disjoint_halves_of_the_bundled_digits(domains):
+    from tfgan_zoo.data import load_arrays, morphological_gradient
+
+    config = DataConfig(source="digits", image_size=16, channels=1, domains=domains, shuffle_buffer=0)
+    ds, n = build_dataset(config, "pair_generation", 4, repeat=False)
+    a, b = next(iter(ds))
+    images, _ = load_arrays("digits", 16, 1, "train")
+    assert n == (len(images) + 1) // 2
+    np.testing.assert_allclose(a.numpy(), images[0:8:2])  # A: the even-indexed digits
+    odd = images[1:8:2]
+    expected = morphological_gradient(tf.constant(odd)).numpy() if domains == "edges" else -odd
+    np.testing.assert_allclose(b.numpy(), expected, atol=1e-6)  # B: the odd-indexed ones, transformed
+    if domains == "edges":  # an edge map is dark (-1) where the image is flat (most of the background)
+        assert (b.numpy() == -1.0).mean() > 0.3 and b.numpy().max() > 0.0
+
+
+def test_derived_domains_from_tfds_mnist_and_a_celeba_attribute_offline():
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=12):
+        ds, _ = build_dataset(DataConfig(source="tfds", name="mnist", image_size=8, channels=1, domains="edges"),
+                              "pair_generation", 2)
+        a, b = next(iter(ds))
+        assert a.shape == b.shape == (2, 8, 8, 1)
+        config = DataConfig(source="tfds", name="celeb_a", image_size=8, channels=3, attributes=["Blond_Hair"],
+                            domains="attribute", shuffle_buffer=0)
+        ds, _ = build_dataset(config, "pair_generation", 1)
+        a, b = next(iter(ds))
+        assert a.shape == b.shape == (1, 8, 8, 3)
+
+
+def test_domain_split_config_errors():
+    import tfgan_zoo
+    from tfgan_zoo.config import ConfigError
+
+    base = "zoo_configs/cogan/cogan_tiny.yaml"
+    with pytest.raises(ConfigError, match="data.domains must be one of"):
+        tfgan_zoo.load_config(base, ["data.domains=mirror"])
+    with pytest.raises(ConfigError, match="one boolean attribute"):
+        tfgan_zoo.load_config(base, ["data.source=digits", "data.domains=attribute"])
+    with pytest.raises(ValueError, match="two-domain"):
+        build_dataset(DataConfig(source="digits", domains="edges"), "unconditional", 2)

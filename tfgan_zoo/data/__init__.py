@@ -51,7 +51,7 @@ def build_dataset(data_config, task, batch_size, seed=0, repeat=True):
         raise ValueError(f"{task!r} depends on the model instance; pass `model.task`.")
     if c.source not in SOURCES:
         raise ValueError(f"Unknown data.source {c.source!r}; expected one of {SOURCES}.")
-    if task.two_domain or c.source in ("digits_printed", "unpaired_folder"):
+    if task.two_domain or c.source in ("digits_printed", "unpaired_folder") or getattr(c, "domains", ""):
         ds, n = _two_domain_dataset(c, task, seed, repeat)
         return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), n
     paired_task = task.paired
@@ -121,7 +121,9 @@ def _two_domain_dataset(c, task, seed, repeat):
             f"data.source {c.source!r} gives unpaired two-domain data (a, b); a {task.name} model needs "
             f"another source. {task.data_hint}"
         )
-    if c.source == "digits_printed":
+    if getattr(c, "domains", ""):
+        domains, n = _derived_domains(c)
+    elif c.source == "digits_printed":
         a, _, b, _ = two_domain_arrays(c.source, c.image_size, c.channels, c.split)
         if c.max_examples:
             a, b = a[: c.max_examples], b[: c.max_examples]
@@ -153,7 +155,7 @@ def _two_domain_dataset(c, task, seed, repeat):
     else:
         raise ValueError(
             f"data.source {c.source!r} has no two-domain form; use digits_printed, unpaired_folder or tfds "
-            "(cycle_gan/NAME)."
+            "(cycle_gan/NAME), or derive domain B with data.domains: edges | negative | attribute."
         )
     out = []
     for i, ds in enumerate(domains):
@@ -165,3 +167,55 @@ def _two_domain_dataset(c, task, seed, repeat):
             ds = ds.repeat()
         out.append(ds)
     return tf.data.Dataset.zip((out[0], out[1])), n
+
+
+def morphological_gradient(images):
+    """Edge maps of images in [-1, 1]: 3×3 dilation minus 3×3 erosion of the [0, 1] intensities, back in [-1, 1]."""
+    x = (images + 1.0) / 2.0
+    squeeze = images.shape.rank == 3
+    if squeeze:
+        x = x[None]
+    dilation = tf.nn.max_pool2d(x, 3, 1, "SAME")
+    erosion = -tf.nn.max_pool2d(-x, 3, 1, "SAME")
+    edges = (dilation - erosion) * 2.0 - 1.0
+    return edges[0] if squeeze else edges
+
+
+def _every_other(ds, parity):
+    """Elements `parity`, `parity + 2`, ... of `ds`."""
+
+    def keep(index, element):
+        return tf.equal(index % 2, parity)
+
+    def drop_index(index, element):
+        return element
+
+    return ds.enumerate().filter(keep).map(drop_index)
+
+
+def _derived_domains(c):
+    """Two domains from a one-domain set (`data.domains`): disjoint halves with B transformed, or an attribute split."""
+    if c.domains in ("edges", "negative"):
+        if c.source in ("digits", "skimage_faces", "skimage_images"):
+            images, _ = load_arrays(c.source, c.image_size, c.channels, c.split)
+            base, n = tf.data.Dataset.from_tensor_slices(images), (len(images) + 1) // 2
+        elif c.source == "tfds":
+            base = tfds_dataset(c.name, c.split, c.image_size, c.channels, with_labels=False)
+            n = None
+        elif c.source == "folder":
+            base, count, _ = folder_dataset(c.path, c.image_size, c.channels)
+            n = (count + 1) // 2
+        else:
+            raise ValueError(f"data.domains {c.domains!r} derives domain B from a one-domain source (digits, tfds, "
+                             f"folder, ...); got data.source {c.source!r}.")
+        if c.max_examples:
+            base = base.take(2 * c.max_examples)
+        transform = morphological_gradient if c.domains == "edges" else tf.negative
+        return [_every_other(base, 0), _every_other(base, 1).map(transform)], n
+    # 'attribute': the config check guarantees tfds and one attribute
+    labelled = tfds_dataset(c.name, c.split, c.image_size, c.channels, with_labels=True, attributes=c.attributes)
+    a = labelled.filter(lambda x, y: y[0] > 0.5).map(lambda x, y: x)
+    b = labelled.filter(lambda x, y: y[0] <= 0.5).map(lambda x, y: x)
+    if c.max_examples:
+        a, b = a.take(c.max_examples), b.take(c.max_examples)
+    return [a, b], None
