@@ -89,7 +89,7 @@ def test_derived_domains_from_disjoint_halves_of_the_bundled_digits(domains):
     expected = morphological_gradient(tf.constant(odd)).numpy() if domains == "edges" else -odd
     np.testing.assert_allclose(b.numpy(), expected, atol=1e-6)  # B: the odd-indexed ones, transformed
     if domains == "edges":  # an edge map is dark (-1) where the image is flat (most of the background)
-        assert (b.numpy() == -1.0).mean() > 0.3 and b.numpy().max() > 0.0
+        assert (b.numpy() == -1.0).mean() > 0.1 and b.numpy().max() > 0.0
 
 
 def test_derived_domains_from_tfds_mnist_and_a_celeba_attribute_offline():
