@@ -132,13 +132,15 @@ def test_translation_report_identity_keeps_content_but_not_domain():
 
 
 class _PairGenerator:
-    def __init__(self, matched):
+    def __init__(self, matched, digit=None):
         a, ya, b, yb = load_handwritten_printed(32, 3, "test", seed=0)
-        self.a, self.ya, self.b, self.yb, self.matched = a, ya, b, yb, matched
+        self.a, self.ya, self.b, self.yb, self.matched, self.digit = a, ya, b, yb, matched, digit
 
     def generate(self, n, seed=None):
         rng = np.random.default_rng(seed)
         ia = rng.integers(0, len(self.a), n)
+        if self.digit is not None:  # collapsed: the same digit in both domains, always
+            ia = rng.choice(np.flatnonzero(self.ya == self.digit), n)
         if self.matched:
             ib = np.array([rng.choice(np.flatnonzero(self.yb == self.ya[i])) for i in ia])
         else:
@@ -150,5 +152,10 @@ def test_pair_report():
     good = translation.pair_report(_PairGenerator(matched=True), n=100, seed=0)
     assert good["num_pairs"] == 100 and good["chance"] == 0.1
     assert good["domain_rate_a"] > 0.9 and good["domain_rate_b"] > 0.9 and good["pair_agreement"] > 0.9
+    assert good["pair_kappa"] > 0.85 and good["digits_covered"] == 10
     unrelated = translation.pair_report(_PairGenerator(matched=False), n=100, seed=0)
     assert unrelated["domain_rate_a"] > 0.9 and unrelated["pair_agreement"] < 0.3
+    assert abs(unrelated["pair_kappa"]) < 0.2
+    # a collapsed generator agrees on every pair, and kappa says that agreement carries no information
+    collapsed = translation.pair_report(_PairGenerator(matched=True, digit=3), n=100, seed=0)
+    assert collapsed["pair_agreement"] > 0.9 and collapsed["digits_covered"] <= 2 and collapsed["pair_kappa"] < 0.5

@@ -153,17 +153,27 @@ def pair_report(model, n=200, seed=0) -> dict:
 
     Returns `domain_rate_a` (A images judged handwritten), `domain_rate_b` (B images judged printed),
     `pair_agreement` (pairs whose two images the content classifier reads as the same digit; 0.1 for unrelated
-    pairs of balanced digits), `chance` (0.1) and `num_pairs`.
+    pairs of balanced digits), `pair_kappa` (Cohen's kappa of that agreement: 0 when it is what the two domains'
+    digit frequencies alone give, e.g. a collapsed generator drawing one digit in both, 1 when every pair agrees),
+    `digits_covered` (distinct digits read in the scarcer domain), `chance` (0.1) and `num_pairs`.
     """
     images_a, images_b = model.generate(n, seed=seed)
     images_a, images_b = np.asarray(images_a, np.float32), np.asarray(images_b, np.float32)
     if len(images_a) != len(images_b):
         raise ValueError(f"generate returned {len(images_a)} A images but {len(images_b)} B images.")
-    agreement = content_predictions(images_a) == content_predictions(images_b)
+    digits_a, digits_b = content_predictions(images_a), content_predictions(images_b)
+    agreement = digits_a == digits_b
+    observed = float(np.mean(agreement)) if len(agreement) else float("nan")
+    # agreement expected from the two marginals alone (a collapsed pair generator that draws one digit in both
+    # domains agrees always): Cohen's kappa discounts it
+    expected = float(sum(np.mean(digits_a == k) * np.mean(digits_b == k) for k in range(10)))
+    kappa = (observed - expected) / (1.0 - expected) if expected < 1.0 else 0.0
     return {
         "domain_rate_a": domain_rate(images_a, "a"),
         "domain_rate_b": domain_rate(images_b, "b"),
-        "pair_agreement": float(np.mean(agreement)) if len(agreement) else float("nan"),
+        "pair_agreement": observed,
+        "pair_kappa": float(kappa),
+        "digits_covered": int(min(len(np.unique(digits_a)), len(np.unique(digits_b)))),
         "chance": CHANCE,
         "num_pairs": int(len(images_a)),
         "judges": _judges(),
