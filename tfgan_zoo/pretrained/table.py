@@ -58,7 +58,7 @@ def _curve(curve):
 
 TWO_DOMAIN_HEADER = (
     "| preset | model | data, size | content accuracy A→B / B→A ↑ (untrained) | target-domain rate A→B / B→A ↑ "
-    "(untrained) | pair agreement ↑ (chance 0.10) | cycle L1 A→B→A / B→A→B ↓ | steps (batch) | training time | "
+    "(untrained) | pair agreement / kappa ↑ (untrained) | cycle L1 A→B→A / B→A→B ↓ | steps (batch) | training time | "
     "weights |\n|---|---|---|---|---|---|---|---|---|---|"
 )
 
@@ -91,7 +91,8 @@ def two_domain_rows(assets=ASSETS) -> list[str]:
             domain = (f"{report['domain_rate_a']:.2f} / {report['domain_rate_b']:.2f} "
                       f"({untrained.get('domain_rate_a', float('nan')):.2f} / "
                       f"{untrained.get('domain_rate_b', float('nan')):.2f})")
-            agreement = f"{report['pair_agreement']:.2f} ({untrained.get('pair_agreement', float('nan')):.2f})"
+            agreement = (f"{report['pair_agreement']:.2f} / {report['pair_kappa']:.2f} "
+                         f"({untrained['pair_agreement']:.2f} / {untrained['pair_kappa']:.2f})")
         cells = [f"`{cfg['name']}`", f"`{cfg['model']}`", f"handwritten ↔ printed digits, {meta['resolution']}²",
                  content, domain, agreement, cycle,
                  f"{training['steps']:,} ({training['batch_size']})" if "steps" in training else "—",
