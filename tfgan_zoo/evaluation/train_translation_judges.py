@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import keras
@@ -32,6 +31,7 @@ import tensorflow as tf
 
 from tfgan_zoo.data import printed_digits
 from tfgan_zoo.evaluation import digits
+from tfgan_zoo.evaluation.train_digits_classifier import fit_classifier
 
 CONTENT_NAME = "digits_content_classifier"
 DOMAIN_NAME = "digits_domain_classifier"
@@ -93,23 +93,8 @@ def _fit(name, num_classes, x, y, epochs, seed, batch_size, learning_rate):
     keras.utils.set_random_seed(seed)
     arch = dict(ARCHITECTURE, num_classes=num_classes)
     model = digits.build_digits_classifier(arch["image_size"], tuple(arch["filters"]), num_classes, arch["dropout"])
-    augment = _augment(seed)
-    train_ds = (
-        tf.data.Dataset.from_tensor_slices((x, y))
-        .shuffle(len(x), seed=seed)
-        .batch(batch_size)
-        .map(lambda xb, yb: (tf.clip_by_value(augment(xb, training=True), -1.0, 1.0), yb))
-        .prefetch(2)
-    )
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * int(np.ceil(len(x) / batch_size)))
-    model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
-    )
-    start = time.time()
-    model.fit(train_ds, epochs=epochs, verbose=2)
-    return model, arch, time.time() - start
+    seconds = fit_classifier(model, x, y, _augment(seed), epochs, seed, batch_size, learning_rate)
+    return model, arch, seconds
 
 
 def _accuracy(model, x, y):

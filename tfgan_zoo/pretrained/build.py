@@ -74,6 +74,22 @@ def _with_steps(overrides: list[str], steps: int | None, spe: int) -> list[str]:
     return overrides + [f"train.steps={steps}", f"train.steps_per_epoch={spe}"]
 
 
+def _training_record(config_path, cfg_overrides, config, result) -> dict:
+    """The preset metadata's `training` section: config, overrides, steps, batch, seed, time, host, final losses."""
+    return {
+        "config": config_path,
+        "overrides": [o for o in cfg_overrides if not o.startswith(("train.workdir=", "train.verbose=",
+                                                                     "train.tensorboard="))],
+        "steps": int(result.end_step),
+        "batch_size": int(config.train.batch_size),
+        "seed": int(config.train.seed),
+        "seconds": round(result.seconds, 1),
+        "host": f"{platform.machine()}, {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} "
+        "(shared machine: wall time is an upper bound)",
+        "final_losses": {k: round(v[-1], 4) for k, v in result.history.items() if v and "digits_" not in k},
+    }
+
+
 def build_preset(
     config_path,
     steps: int | None = None,
@@ -185,18 +201,7 @@ def build_preset(
             + ",".join(metrics) + (f" --num_samples {num_samples}" if num_samples else ""),
             "seconds": round(eval_seconds, 1),
         },
-        "training": {
-            "config": config_path,
-            "overrides": [o for o in cfg_overrides if not o.startswith(("train.workdir=", "train.verbose=",
-                                                                         "train.tensorboard="))],
-            "steps": int(result.end_step),
-            "batch_size": int(config.train.batch_size),
-            "seed": int(config.train.seed),
-            "seconds": round(result.seconds, 1),
-            "host": f"{platform.machine()}, {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} "
-            "(shared machine: wall time is an upper bound)",
-            "final_losses": {k: round(v[-1], 4) for k, v in result.history.items() if v and "digits_" not in k},
-        },
+        "training": _training_record(config_path, cfg_overrides, config, result),
     }
     if curve is not None:
         key = next(iter(curve.history), None)
@@ -295,16 +300,7 @@ def build_two_domain_preset(config_path, steps: int | None = None, name: str | N
         "metrics": [{"protocol": protocol, "values": report, "untrained": untrained,
                      "seconds": round(time.time() - t0, 1)}],
         "training": {
-            "config": config_path,
-            "overrides": [o for o in cfg_overrides if not o.startswith(("train.workdir=", "train.verbose=",
-                                                                         "train.tensorboard="))],
-            "steps": int(result.end_step),
-            "batch_size": int(config.train.batch_size),
-            "seed": int(config.train.seed),
-            "seconds": round(result.seconds, 1),
-            "host": f"{platform.machine()}, {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} "
-            "(shared machine: wall time is an upper bound)",
-            "final_losses": {k: round(v[-1], 4) for k, v in history.items() if v},
+            **_training_record(config_path, cfg_overrides, config, result),
             "cycle_loss": {k: {"first_epoch": round(v[0], 4), "last_epoch": round(v[-1], 4)}
                            for k, v in history.items() if k.startswith("g_cycle") and v},
         },
