@@ -58,3 +58,18 @@ def test_a_subcommand_that_fails_to_import_says_why(monkeypatch, capsys):
     assert "tfgan-zoo serve: error:" in err and "importing tfgan_zoo.serving.cli_commands failed" in err
     assert "ModuleNotFoundError" in err  # the reason
     assert cli.main(["list"]) == 0  # the other commands still work
+
+
+def test_train_into_a_used_workdir_needs_resume_or_overwrite(tmp_path, capsys):
+    args = ["train", "--config", tiny_config_path("dcgan"), "--workdir", str(tmp_path)]
+    assert cli.main(args) == 0
+    ckpts = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
+    capsys.readouterr()
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "--resume" in err and "--overwrite" in err
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ckpts
+    assert cli.main(args + ["--resume"]) == 0
+    assert cli.main(args + ["--overwrite"]) == 0
+    assert "trained steps 0 →" in capsys.readouterr().out
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("checkpoints.old-")]

@@ -49,7 +49,7 @@ def _cmd_train(args):
     from tfgan_zoo.training import train
 
     config = _load(args)
-    result = train(config, resume=args.resume)
+    result = train(config, resume=args.resume, overwrite=args.overwrite)
     _report_training(result)
     return result
 
@@ -194,7 +194,10 @@ def build_parser():
 
     p = sub.add_parser("train", help="train a model from a config")
     common(p)
-    p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in the workdir")
+    once = p.add_mutually_exclusive_group()
+    once.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in the workdir")
+    once.add_argument("--overwrite", action="store_true",
+                      help="the workdir holds an earlier run: move it aside (<name>.old-<timestamp>) and start over")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("sample", help="write a sample grid from a trained model")
@@ -260,10 +263,11 @@ def main(argv=None):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     from tfgan_zoo.config import ConfigError
     from tfgan_zoo.training.distribute import StrategyError
+    from tfgan_zoo.training.trainer import WorkdirError
 
     try:
         args.func(args)
-    except (ConfigError, StrategyError, FileNotFoundError, CommandUnavailableError) as e:
+    except (ConfigError, StrategyError, WorkdirError, FileNotFoundError, CommandUnavailableError) as e:
         print(f"tfgan-zoo {args.command}: error: {e}", file=sys.stderr)
         return 2
     return 0

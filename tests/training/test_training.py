@@ -198,3 +198,80 @@ def test_train_set_optimizer_from_config(tmp_path):
     assert result.model.g_optimizer.beta_1 == pytest.approx(0.1)
     assert float(result.model.g_optimizer.learning_rate.numpy()) == pytest.approx(1e-3)
     assert result.model.d_optimizer.beta_1 == pytest.approx(0.5)  # paper default kept for D
+
+
+def _ckpt_files(path):
+    return sorted(os.listdir(path))
+
+
+def test_training_again_into_a_used_workdir_refuses_and_keeps_the_earlier_run(tmp_path):
+    from tfgan_zoo.training.trainer import WorkdirError
+
+    cfg = load_tiny("dcgan", [f"train.workdir={tmp_path}", "train.steps=4", "train.steps_per_epoch=2"])
+    first = train(cfg)
+    before = _ckpt_files(first.checkpoint_dir)
+    config_before = (tmp_path / "config.json").read_text()
+    again = load_tiny("dcgan", [f"train.workdir={tmp_path}", "train.steps=2", "train.steps_per_epoch=2",
+                                "train.seed=7"])
+    with pytest.raises(WorkdirError) as e:
+        train(again)
+    assert isinstance(e.value, ValueError)
+    assert "resume" in str(e.value) and "overwrite" in str(e.value) and str(tmp_path) in str(e.value)
+    assert _ckpt_files(first.checkpoint_dir) == before
+    assert (tmp_path / "config.json").read_text() == config_before
+    with pytest.raises(ValueError, match="resume.*overwrite|overwrite.*resume"):
+        train(again, resume=True, overwrite=True)
+
+
+def test_overwrite_moves_the_earlier_run_aside(tmp_path):
+    cfg = load_tiny("dcgan", [f"train.workdir={tmp_path}", "train.steps=4", "train.steps_per_epoch=2"])
+    first = train(cfg)
+    before = _ckpt_files(first.checkpoint_dir)
+    config_before = (tmp_path / "config.json").read_text()
+    again = load_tiny("dcgan", [f"train.workdir={tmp_path}", "train.steps=2", "train.steps_per_epoch=2",
+                                "train.seed=7"])
+    result = train(again, overwrite=True)
+    assert result.start_step == 0 and result.end_step == 2
+    assert tf.train.latest_checkpoint(result.checkpoint_dir).endswith("-2")
+    old = [p for p in os.listdir(tmp_path) if p.startswith("checkpoints.old-")]
+    old_cfg = [p for p in os.listdir(tmp_path) if p.startswith("config.json.old-")]
+    assert len(old) == 1 and len(old_cfg) == 1
+    assert _ckpt_files(tmp_path / old[0]) == before
+    assert (tmp_path / old_cfg[0]).read_text() == config_before
+    assert json.loads((tmp_path / "config.json").read_text())["train"]["seed"] == 7
+
+
+def test_a_run_that_fails_before_its_first_step_leaves_no_config_json(tmp_path):
+    bad_data = load_tiny("dcgan", [f"train.workdir={tmp_path / 'a'}", "data.source=folder",
+                                   f"data.path={tmp_path / 'no_such_folder'}"])
+    with pytest.raises(Exception):
+        train(bad_data)
+    assert not (tmp_path / "a" / "config.json").exists()
+    bad_build = load_tiny("dcgan", [f"train.workdir={tmp_path / 'b'}", "model.params.image_size=12"])
+    with pytest.raises(Exception):
+        train(bad_build)
+    assert not (tmp_path / "b" / "config.json").exists()
+
+
+def test_a_failed_resume_keeps_the_earlier_config_json(tmp_path):
+    cfg = load_tiny("dcgan", [f"train.workdir={tmp_path}", "train.steps=2", "train.steps_per_epoch=2"])
+    train(cfg)
+    config_before = (tmp_path / "config.json").read_text()
+    other = load_tiny("dcgan", [f"train.workdir={tmp_path}", "train.steps=4", "train.steps_per_epoch=2",
+                                "data.source=folder", f"data.path={tmp_path / 'no_such_folder'}"])
+    with pytest.raises(Exception):
+        train(other, resume=True)
+    assert (tmp_path / "config.json").read_text() == config_before
+
+
+def test_a_run_that_fails_at_its_first_step_removes_its_config_json(tmp_path):
+    import keras
+
+    class Boom(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            raise RuntimeError("boom")
+
+    cfg = load_tiny("dcgan", [f"train.workdir={tmp_path}", "train.steps=2", "train.steps_per_epoch=2"])
+    with pytest.raises(RuntimeError, match="boom"):
+        train(cfg, extra_callbacks=[Boom()])
+    assert not (tmp_path / "config.json").exists()

@@ -83,7 +83,50 @@ def _steps_plan(t):
     return t.steps // t.steps_per_epoch
 
 
-def train(config: ExperimentConfig, workdir=None, resume=False, extra_callbacks=None, strategy=None) -> TrainResult:
+class WorkdirError(ValueError):
+    """The workdir already holds an earlier run's checkpoints and neither resume nor overwrite was asked for."""
+
+
+#: what a run writes into its workdir; `overwrite` moves each one that exists aside (never deletes it).
+RUN_OUTPUTS = ("checkpoints", "checkpoints_workers", "config.json", "samples", "tensorboard")
+
+
+def _holds_checkpoints(ckpt_dir):
+    return os.path.isdir(ckpt_dir) and bool(os.listdir(ckpt_dir))
+
+
+def _check_workdir(workdir, ckpt_dir, resume, overwrite):
+    """Refuses to start a fresh run over an earlier run's checkpoints (it would overwrite and prune them)."""
+    if resume and overwrite:
+        raise WorkdirError("resume and overwrite exclude each other: resume continues the run in the workdir, "
+                           "overwrite moves it aside and starts over.")
+    if resume or overwrite or not _holds_checkpoints(ckpt_dir):
+        return
+    raise WorkdirError(
+        f"workdir {workdir!r} already holds checkpoints of an earlier run ({ckpt_dir}). Pass --resume "
+        "(train(config, resume=True)) to continue it, --overwrite (train(config, overwrite=True)) to move it aside "
+        "and start over, or choose another --workdir."
+    )
+
+
+def _move_aside(workdir, names):
+    """Renames `workdir/<name>` to `workdir/<name>.old-<timestamp>` for each name that exists; returns the moves."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    suffix, n = f".old-{stamp}", 0
+    while any(os.path.exists(os.path.join(workdir, name + suffix)) for name in names):
+        n += 1
+        suffix = f".old-{stamp}-{n}"
+    moved = []
+    for name in names:
+        src = os.path.join(workdir, name)
+        if os.path.exists(src):
+            os.rename(src, src + suffix)
+            moved.append((src, src + suffix))
+    return moved
+
+
+def train(config: ExperimentConfig, workdir=None, resume=False, extra_callbacks=None, strategy=None,
+          overwrite=False) -> TrainResult:
     """Trains the configured GAN with `model.fit`, writing checkpoints, sample grids and TensorBoard logs.
 
     Args:
@@ -91,24 +134,53 @@ def train(config: ExperimentConfig, workdir=None, resume=False, extra_callbacks=
         workdir: overrides `train.workdir`.
         resume: restore the latest checkpoint in `<workdir>/checkpoints` and continue from its step.
         strategy: a ready `tf.distribute` strategy (otherwise built from `train.strategy`).
+        overwrite: the workdir holds an earlier run: move its outputs aside (`<name>.old-<timestamp>`, never
+            deleted) and start at step 0.
+
+    Raises:
+        WorkdirError: the workdir already holds checkpoints and neither `resume` nor `overwrite` is set (a fresh
+            run would overwrite and prune them), or both are set.
     """
     from tfgan_zoo.data import build_dataset
 
     t = config.train
     workdir = workdir or t.workdir
+    if resume and overwrite:
+        _check_workdir(workdir, None, resume, overwrite)
     epochs = _steps_plan(t)
     keras.utils.set_random_seed(t.seed)
     keras.mixed_precision.set_dtype_policy(t.mixed_precision or "float32")
     try:
         strategy = strategy or get_strategy(t.strategy, t.tpu_address)
+        chief = is_chief(strategy)
+        ckpt_dir = os.path.join(workdir, "checkpoints")
+        if not chief:  # non-chief workers save into a private folder (MultiWorkerMirroredStrategy convention)
+            ckpt_dir = os.path.join(workdir, "checkpoints_workers", f"worker_{strategy.cluster_resolver.task_id}")
+        _check_workdir(workdir, ckpt_dir, resume, overwrite)
         model = build_and_compile(config, strategy)
     finally:
         keras.mixed_precision.set_dtype_policy("float32")
-    chief = is_chief(strategy)
 
-    ckpt_dir = os.path.join(workdir, "checkpoints")
-    if not chief:  # non-chief workers save into a private folder (MultiWorkerMirroredStrategy convention)
-        ckpt_dir = os.path.join(workdir, "checkpoints_workers", f"worker_{strategy.cluster_resolver.task_id}")
+    # Everything that can fail before the first step (the data, a checkpoint to resume) comes before this run
+    # writes anything into the workdir.
+    batch = t.batch_size * model.n_critic
+    dataset, _ = build_dataset(config.data, model.task, batch, seed=t.seed)
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        dataset = dataset.with_options(options)
+    source_pairs = None
+    if model.task.image_input:  # the sample grid translates fixed training images: (source, target) or (a, b)
+        src, tgt = next(iter(dataset.unbatch().batch(min(8, t.batch_size * 4)).take(1)))
+        source_pairs = (src.numpy(), tgt.numpy())
+
+    if overwrite and _holds_checkpoints(ckpt_dir):
+        if chief:
+            moved = _move_aside(workdir, RUN_OUTPUTS)
+        else:
+            moved = _move_aside(os.path.dirname(ckpt_dir), [os.path.basename(ckpt_dir)])
+        for src, dst in moved:
+            print(f"[tfgan-zoo] --overwrite: moved {src} aside to {dst}")
     checkpoint = model.checkpoint()
     manager = tf.train.CheckpointManager(checkpoint, ckpt_dir, max_to_keep=3)
     if resume:
@@ -125,24 +197,18 @@ def train(config: ExperimentConfig, workdir=None, resume=False, extra_callbacks=
                 ) from None
     start_step = int(model.optimizer.iterations.numpy())
     os.makedirs(workdir, exist_ok=True)
+    config_path = os.path.join(workdir, "config.json")
+    previous_config = None
     if chief:
-        with open(os.path.join(workdir, "config.json"), "w") as f:
+        if os.path.exists(config_path):
+            with open(config_path) as f:
+                previous_config = f.read()
+        with open(config_path, "w") as f:
             json.dump(config.to_dict(), f, indent=2)
-
-    batch = t.batch_size * model.n_critic
-    dataset, _ = build_dataset(config.data, model.task, batch, seed=t.seed)
-    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        options = tf.data.Options()
-        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-        dataset = dataset.with_options(options)
 
     writer = None
     if t.tensorboard and chief:
         writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
-    source_pairs = None
-    if model.task.image_input:  # the sample grid translates fixed training images: (source, target) or (a, b)
-        src, tgt = next(iter(dataset.unbatch().batch(min(8, t.batch_size * 4)).take(1)))
-        source_pairs = (src.numpy(), tgt.numpy())
     samples = SampleGrid(
         os.path.join(workdir, "samples"), t.num_sample_images, t.sample_every_epochs,
         source_pairs=source_pairs, summary_writer=writer, write=chief,
@@ -166,9 +232,25 @@ def train(config: ExperimentConfig, workdir=None, resume=False, extra_callbacks=
             done += spe - done % spe
         if done < t.steps:
             segments.append(dict(epochs=epochs, initial_epoch=done // spe, steps_per_epoch=spe))
-        for seg in segments:
-            h = model.fit(dataset, callbacks=callbacks, verbose=t.verbose if chief else 0, **seg)
-            for k, v in h.history.items():
-                history.setdefault(k, []).extend(float(x) if not hasattr(x, "__len__") else float(x[0]) for x in v)
+        try:
+            for seg in segments:
+                h = model.fit(dataset, callbacks=callbacks, verbose=t.verbose if chief else 0, **seg)
+                for k, v in h.history.items():
+                    history.setdefault(k, []).extend(
+                        float(x) if not hasattr(x, "__len__") else float(x[0]) for x in v)
+        except BaseException:
+            if chief and int(model.optimizer.iterations.numpy()) == start_step:
+                _restore_config(config_path, previous_config)  # failed before its first step: no trace
+            raise
     end_step = int(model.optimizer.iterations.numpy())
     return TrainResult(model, history, workdir, ckpt_dir, samples.last_path, start_step, end_step, time.time() - t0)
+
+
+def _restore_config(path, previous):
+    """Puts back the config.json an earlier run wrote (or removes this run's when there was none)."""
+    if previous is None:
+        if os.path.exists(path):
+            os.remove(path)
+    else:
+        with open(path, "w") as f:
+            f.write(previous)
