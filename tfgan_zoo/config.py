@@ -159,6 +159,7 @@ def config_from_dict(raw: dict) -> ExperimentConfig:
         sections[name] = cls(**values)
     config = ExperimentConfig(**sections)
     _validate(config)
+    _check_data_shape(config, set(raw.get("data") or {}))
     return config
 
 
@@ -173,6 +174,8 @@ def _validate(config: ExperimentConfig) -> None:
         raise ConfigError(str(e.args[0])) from None
     valid = model_param_names(cls)
     _check_keys(f"model.params (for {config.model.name})", config.model.params, valid)
+    _check_param_types(cls, config.model.params)
+    _check_data_source(config.data.source)
     t = config.train
     if t.strategy not in STRATEGIES:
         raise ConfigError(f"train.strategy must be one of {STRATEGIES}, got {t.strategy!r}.")
@@ -199,6 +202,66 @@ def _validate(config: ExperimentConfig) -> None:
             f"train.optimizers has unknown player(s) {sorted(unknown_players)}; "
             f"{config.model.name} has players {list(cls.player_names)}."
         )
+
+
+def _check_param_types(cls: type, params: dict) -> None:
+    """Checks each `model.params` value against the type of the constructor's default (None defaults: any)."""
+    defaults = {p.name: p.default for p in inspect.signature(cls.__init__).parameters.values()
+                if p.default is not inspect.Parameter.empty}
+    for key, value in params.items():
+        default = defaults.get(key)
+        if default is None:
+            continue
+        if isinstance(default, bool):
+            ok, expected = isinstance(value, bool), "true or false"
+        elif isinstance(default, int):
+            ok, expected = isinstance(value, int) and not isinstance(value, bool), "an integer"
+        elif isinstance(default, float):
+            ok, expected = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
+        elif isinstance(default, str):
+            ok, expected = isinstance(value, str), "a string"
+        elif isinstance(default, (list, tuple)):
+            ok, expected = isinstance(value, (list, tuple)), "a list"
+        elif isinstance(default, dict):
+            ok, expected = isinstance(value, dict), "a mapping"
+        else:
+            continue
+        if not ok:
+            raise ConfigError(
+                f"model.params.{key} must be {expected} (the default of {cls.__name__} is {default!r}), "
+                f"got {value!r} ({type(value).__name__})."
+            )
+
+
+def _check_data_source(source: str) -> None:
+    import difflib
+
+    from tfgan_zoo.data import SOURCES
+
+    if source not in SOURCES:
+        close = difflib.get_close_matches(source, SOURCES, n=1)
+        hint = f" - did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"data.source {source!r} is not a data source{hint} Sources: {', '.join(SOURCES)}.")
+
+
+def _check_data_shape(config: ExperimentConfig, data_keys_set) -> None:
+    """The data pipeline makes `data.image_size` x `data.channels` images: they must be what the model takes.
+    Compared only where both the data section and `model.params` set the value (some models take their image
+    size from the data at run time)."""
+    params, data = config.model.params, config.data
+    for data_key, model_keys in (("image_size", ("image_size",)),
+                                 ("channels", ("channels", "in_channels", "out_channels"))):
+        if data_key not in data_keys_set:
+            continue
+        for key in model_keys:
+            value = params.get(key)
+            if value is None or isinstance(value, bool) or not isinstance(value, int):
+                continue
+            if getattr(data, data_key) != value:
+                raise ConfigError(
+                    f"data.{data_key} is {getattr(data, data_key)!r} but model.params.{key} is {value!r}: the data "
+                    f"must give the model the images it takes; set data.{data_key}: {value}."
+                )
 
 
 def model_param_names(cls: type) -> list[str]:

@@ -149,3 +149,55 @@ def test_labels_outside_the_classes_stop_fit_at_the_first_batch():
         model.fit(tf.data.Dataset.from_tensors((images, np.array([0, 3, 10, 2]))), epochs=1, verbose=0)
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights())), "a bad batch must change nothing"
     model.fit(tf.data.Dataset.from_tensors((images, np.array([0, 3, 9, 2]))), epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"image_size": "32"}, ["model.params.image_size", "'32'", "integer"]),
+    ({"image_size": 16, "learning_rate": "fast"}, ["model.params.learning_rate", "'fast'", "number"]),
+    ({"image_size": 16, "latent_dim": 1.5}, ["model.params.latent_dim", "1.5", "integer"]),
+    ({"image_size": 16, "latent_dim": True}, ["model.params.latent_dim", "True", "integer"]),
+])
+def test_model_params_of_the_wrong_type_fail_at_load_time(params, words):
+    with pytest.raises(ConfigError) as e:
+        config_from_dict({"model": {"name": "dcgan", "params": params}, "data": {"source": "digits",
+                                                                               "image_size": 16}})
+    for w in words:
+        assert w in str(e.value)
+
+
+def test_model_params_accept_ints_for_floats():
+    cfg = config_from_dict({"model": {"name": "dcgan", "params": {"image_size": 16, "learning_rate": 1}},
+                            "data": {"source": "digits", "image_size": 16}})
+    assert cfg.model.params["learning_rate"] == 1
+
+
+def test_data_source_typo_lists_sources_and_suggests_the_closest():
+    with pytest.raises(ConfigError) as e:
+        config_from_dict({**BASE, "data": {"source": "digit", "image_size": 16}})
+    msg = str(e.value)
+    assert "data.source" in msg and "'digit'" in msg and "paired_folder" in msg and "did you mean 'digits'" in msg
+
+
+@pytest.mark.parametrize("model, data, key", [
+    ({"name": "dcgan", "params": {"image_size": 16}}, {"source": "digits", "image_size": 32}, "data.image_size"),
+    ({"name": "dcgan", "params": {"image_size": 16, "channels": 3}},
+     {"source": "digits", "image_size": 16, "channels": 1}, "data.channels"),
+    ({"name": "pix2pix", "params": {"image_size": 32, "in_channels": 3, "out_channels": 3}},
+     {"source": "digits_edges", "image_size": 32, "channels": 1}, "data.channels"),
+])
+def test_data_shape_must_agree_with_the_model(model, data, key):
+    with pytest.raises(ConfigError) as e:
+        config_from_dict({"model": model, "data": data})
+    assert key in str(e.value) and "model.params" in str(e.value)
+
+
+def test_cli_reports_a_wrong_param_type_with_exit_code_2(tmp_path, capsys):
+    from tests.conftest import tiny_config_path
+    from tfgan_zoo import cli
+
+    rc = cli.main(["train", "--config", tiny_config_path("dcgan"), "--set", "model.params.learning_rate=fast",
+                   "--workdir", str(tmp_path)])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "model.params.learning_rate" in err and "fast" in err
+    assert not os.listdir(tmp_path)

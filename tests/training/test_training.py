@@ -247,7 +247,8 @@ def test_a_run_that_fails_before_its_first_step_leaves_no_config_json(tmp_path):
     with pytest.raises(Exception):
         train(bad_data)
     assert not (tmp_path / "a" / "config.json").exists()
-    bad_build = load_tiny("dcgan", [f"train.workdir={tmp_path / 'b'}", "model.params.image_size=12"])
+    bad_build = load_tiny("dcgan", [f"train.workdir={tmp_path / 'b'}", "model.params.image_size=12",
+                                     "data.image_size=12"])
     with pytest.raises(Exception):
         train(bad_build)
     assert not (tmp_path / "b" / "config.json").exists()
