@@ -73,3 +73,39 @@ def test_train_into_a_used_workdir_needs_resume_or_overwrite(tmp_path, capsys):
     assert cli.main(args + ["--overwrite"]) == 0
     assert "trained steps 0 →" in capsys.readouterr().out
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("checkpoints.old-")]
+
+
+def test_sample_with_a_checkpoint_of_another_model_is_a_clear_error(tmp_path, capsys):
+    assert cli.main(["train", "--config", tiny_config_path("dcgan"), "--workdir", str(tmp_path)]) == 0
+    capsys.readouterr()
+    rc = cli.main(["sample", "--config", tiny_config_path("dcgan"), "--set", "model.params.g_base_filters=8",
+                   "--checkpoint", str(tmp_path / "checkpoints"), "--out", str(tmp_path / "s.png")])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "does not match" in err and "Traceback" not in err
+
+
+def test_export_over_an_existing_version_is_a_clear_error(tmp_path, capsys):
+    args = ["export", "--config", tiny_config_path("dcgan"), "--out", str(tmp_path), "--version", "1", "--no_verify"]
+    assert cli.main(args) == 0
+    capsys.readouterr()
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "already exists" in err
+
+
+def test_serve_on_a_port_in_use_is_a_clear_error(tmp_path, capsys):
+    import socket
+
+    assert cli.main(["export", "--config", tiny_config_path("dcgan"), "--out", str(tmp_path), "--no_verify"]) == 0
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = str(busy.getsockname()[1])
+        for flags in (["--port", port, "--rest_api_port", "0"], ["--port", "0", "--rest_api_port", port]):
+            capsys.readouterr()
+            rc = cli.main(["serve", "--model_base_path", str(tmp_path / "dcgan"), "--host", "127.0.0.1",
+                           "--no_warmup", *flags])
+            assert rc == 2
+            err = capsys.readouterr().err
+            assert "error:" in err and port in err, err

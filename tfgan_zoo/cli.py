@@ -262,13 +262,27 @@ def main(argv=None):
     if extra and not getattr(args, "unavailable", False):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     from tfgan_zoo.config import ConfigError
+    from tfgan_zoo.training.checkpoint import CheckpointMismatchError
     from tfgan_zoo.training.distribute import StrategyError
     from tfgan_zoo.training.trainer import WorkdirError
 
     try:
         args.func(args)
-    except (ConfigError, StrategyError, WorkdirError, FileNotFoundError, CommandUnavailableError) as e:
+    except (ConfigError, StrategyError, WorkdirError, CheckpointMismatchError, FileNotFoundError, FileExistsError,
+            CommandUnavailableError) as e:
         print(f"tfgan-zoo {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except (OSError, RuntimeError) as e:
+        # a port another process holds: gRPC raises RuntimeError("Failed to bind to address ..."), the REST server
+        # OSError(EADDRINUSE); anything else is unexpected and keeps its traceback
+        import errno
+
+        if not (getattr(e, "errno", None) == errno.EADDRINUSE
+                or str(e).startswith(("Failed to bind to address", "Could not bind"))):
+            raise
+        ports = ", ".join(f"--{k} {getattr(args, k)}" for k in ("port", "rest_api_port") if getattr(args, k, None))
+        print(f"tfgan-zoo {args.command}: error: a port is in use ({ports}): {e}. Choose another port or stop the "
+              "process that holds it.", file=sys.stderr)
         return 2
     return 0
 

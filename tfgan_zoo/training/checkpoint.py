@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["load_checkpoint", "restore_model"]
+__all__ = ["CheckpointMismatchError", "load_checkpoint", "restore_model"]
+
+
+class CheckpointMismatchError(RuntimeError):
+    """A checkpoint does not fit the configured model (another model or config, or a corrupt file)."""
 
 
 def restore_model(config, checkpoint):
@@ -30,7 +34,7 @@ def restore_model(config, checkpoint):
 
     Raises:
         FileNotFoundError: nothing is at `checkpoint`.
-        RuntimeError: the checkpoint does not match the config's model.
+        CheckpointMismatchError (a RuntimeError): the checkpoint does not match the config's model.
     """
     import tensorflow as tf
 
@@ -56,7 +60,7 @@ def restore_model(config, checkpoint):
     try:
         model.checkpoint().restore(prefix).expect_partial().assert_existing_objects_matched()
     except (tf.errors.OpError, AssertionError, ValueError, IndexError) as e:
-        raise RuntimeError(
+        raise CheckpointMismatchError(
             f"Checkpoint {prefix} does not match {config.model.name} with this config "
             f"({type(e).__name__}: {str(e).splitlines()[0]})."
         ) from None

@@ -13,6 +13,7 @@ from absl import logging
 
 from tfgan_zoo.config import ConfigError, ExperimentConfig
 from tfgan_zoo.training.callbacks import SampleGrid, StepCheckpoint
+from tfgan_zoo.training.checkpoint import CheckpointMismatchError
 from tfgan_zoo.training.distribute import get_strategy, is_chief
 
 
@@ -191,9 +192,9 @@ def train(config: ExperimentConfig, workdir=None, resume=False, extra_callbacks=
             try:
                 checkpoint.restore(latest).assert_existing_objects_matched()
             except (tf.errors.OpError, AssertionError, ValueError, IndexError) as e:
-                raise RuntimeError(
+                raise CheckpointMismatchError(
                     f"Could not restore checkpoint {latest}: {type(e).__name__}: {str(e).splitlines()[0]}. "
-                    "It may be corrupt or from a different model/config; remove it or train without --resume."
+                    "It may be corrupt or from a different model/config; start over with --overwrite (moves it aside)."
                 ) from None
     start_step = int(model.optimizer.iterations.numpy())
     os.makedirs(workdir, exist_ok=True)
