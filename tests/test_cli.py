@@ -109,3 +109,14 @@ def test_serve_on_a_port_in_use_is_a_clear_error(tmp_path, capsys):
             assert rc == 2
             err = capsys.readouterr().err
             assert "error:" in err and port in err, err
+
+
+def test_demo_runs_again_into_the_same_folder_and_keeps_the_first_run(tmp_path, capsys):
+    from tfgan_zoo.cli import main
+
+    for _ in range(2):
+        assert main(["demo", "--out", str(tmp_path), "--steps", "2"]) == 0
+        assert "max |served - in-process|" in capsys.readouterr().out
+    moved = [p.name for p in (tmp_path / "run").iterdir() if ".old-" in p.name]
+    assert any(name.startswith("checkpoints.old-") for name in moved), moved
+    assert sorted(p.name for p in (tmp_path / "export" / "dcgan_digits").iterdir() if p.name.isdigit()) == ["1", "2"]

@@ -147,7 +147,8 @@ def _cmd_demo(args):
     raw["train"]["steps_per_epoch"] = min(100, args.steps)
     config = config_from_dict(raw)
     print(f"[tfgan-zoo demo] training {config.model.name} on the bundled scikit-learn digits for {args.steps} steps")
-    result = train(config)
+    # a demo run again into the same --out starts over; the earlier run is moved aside (never deleted)
+    result = train(config, overwrite=True)
     _report_training(result)
     model = result.model
     from tfgan_zoo.export import export_saved_model
