@@ -3,4 +3,4 @@
 from tfgan_zoo.training.callbacks import SampleGrid, StepCheckpoint
 from tfgan_zoo.training.checkpoint import restore_model
 from tfgan_zoo.training.distribute import StrategyError, get_strategy
-from tfgan_zoo.training.trainer import TrainResult, build_and_compile, train
+from tfgan_zoo.training.trainer import TrainResult, WorkdirError, build_and_compile, train
