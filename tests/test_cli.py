@@ -120,3 +120,14 @@ def test_demo_runs_again_into_the_same_folder_and_keeps_the_first_run(tmp_path, 
     moved = [p.name for p in (tmp_path / "run").iterdir() if ".old-" in p.name]
     assert any(name.startswith("checkpoints.old-") for name in moved), moved
     assert sorted(p.name for p in (tmp_path / "export" / "dcgan_digits").iterdir() if p.name.isdigit()) == ["1", "2"]
+
+
+def test_training_on_an_empty_image_folder_is_a_clear_error(tmp_path, capsys):
+    from tfgan_zoo.cli import main
+
+    (tmp_path / "empty").mkdir()
+    code = main(["train", "--config", "zoo_configs/dcgan/dcgan_tiny.yaml", "--workdir", str(tmp_path / "run"),
+                 "--set", "data.source=folder", "--set", f"data.path={tmp_path / 'empty'}"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "error: No images" in err and "empty" in err and "Traceback" not in err

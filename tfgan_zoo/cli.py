@@ -263,6 +263,7 @@ def main(argv=None):
     if extra and not getattr(args, "unavailable", False):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     from tfgan_zoo.config import ConfigError
+    from tfgan_zoo.data.folders import ImageFolderError
     from tfgan_zoo.training.checkpoint import CheckpointMismatchError
     from tfgan_zoo.training.distribute import StrategyError
     from tfgan_zoo.training.trainer import WorkdirError
@@ -270,7 +271,7 @@ def main(argv=None):
     try:
         args.func(args)
     except (ConfigError, StrategyError, WorkdirError, CheckpointMismatchError, FileNotFoundError, FileExistsError,
-            CommandUnavailableError) as e:
+            ImageFolderError, CommandUnavailableError) as e:
         print(f"tfgan-zoo {args.command}: error: {e}", file=sys.stderr)
         return 2
     except (OSError, RuntimeError) as e:

@@ -9,6 +9,10 @@ import tensorflow as tf
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
 
+class ImageFolderError(ValueError):
+    """A data folder that cannot give training data: no images, or an unpaired paired layout."""
+
+
 def _list_images(folder):
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"Image folder {folder!r} does not exist.")
@@ -47,13 +51,13 @@ def folder_dataset(path, image_size, channels):
             paths += f
             labels += [i] * len(f)
         if not paths:
-            raise ValueError(f"No images ({', '.join(IMAGE_EXTENSIONS)}) in the class subfolders of {path!r}.")
+            raise ImageFolderError(f"No images ({', '.join(IMAGE_EXTENSIONS)}) in the class subfolders of {path!r}.")
         ds = tf.data.Dataset.from_tensor_slices((paths, labels)).map(
             lambda p, y: (_resize(_decode(p, channels), image_size), tf.cast(y, tf.int32)),
             num_parallel_calls=tf.data.AUTOTUNE,
         )
         return ds, len(paths), subdirs
-    raise ValueError(f"No images ({', '.join(IMAGE_EXTENSIONS)}) and no class subfolders in {path!r}.")
+    raise ImageFolderError(f"No images ({', '.join(IMAGE_EXTENSIONS)}) and no class subfolders in {path!r}.")
 
 
 def paired_dataset(path, image_size, channels, layout):
@@ -66,7 +70,7 @@ def paired_dataset(path, image_size, channels, layout):
     if layout == "side_by_side":
         files = _list_images(path)
         if not files:
-            raise ValueError(f"No images in {path!r} for paired side-by-side data.")
+            raise ImageFolderError(f"No images in {path!r} for paired side-by-side data.")
 
         def split(p):
             img = _decode(p, channels)
@@ -81,9 +85,9 @@ def paired_dataset(path, image_size, channels, layout):
         names = sorted(set(a) & set(b))
         missing = sorted(set(a) ^ set(b))
         if missing:
-            raise ValueError(f"Unpaired files in {a_dir} / {b_dir} (present in only one): {missing[:5]}...")
+            raise ImageFolderError(f"Unpaired files in {a_dir} / {b_dir} (present in only one): {missing[:5]}...")
         if not names:
-            raise ValueError(f"No paired images in {a_dir} and {b_dir}.")
+            raise ImageFolderError(f"No paired images in {a_dir} and {b_dir}.")
         ds = tf.data.Dataset.from_tensor_slices(([a[n] for n in names], [b[n] for n in names])).map(
             lambda pa, pb: (_resize(_decode(pa, channels), image_size), _resize(_decode(pb, channels), image_size)),
             num_parallel_calls=tf.data.AUTOTUNE,
