@@ -33,6 +33,9 @@ def test_model_has_configs_tests_and_readme_row(name):
 #   ← export ← serving ← cli.
 # export/ and serving/ sit at the top of the repository and install as tfgan_zoo.export / tfgan_zoo.serving.
 _PACKAGES = {"tfgan_zoo": "tfgan_zoo", "export": "tfgan_zoo.export", "serving": "tfgan_zoo.serving"}
+#: a family that is a published variant of another and subclasses it (BigGAN-deep is BigGAN's recipe with other
+#: blocks); every other cross-family import is refused.
+VARIANT_OF = {"biggan_deep": "biggan"}
 _CORE = ("base", "layers", "losses", "networks", "data", "training", "evaluation", "utils", "config", "registry",
          "tasks", "_env")
 
@@ -99,4 +102,8 @@ def test_layers_point_one_way():
             bad.append(f"{where}: core code must not depend on one family; family code belongs in its folder")
         if layer.startswith("models.") and _is(target, "tfgan_zoo.pretrained", "tfgan_zoo.training"):
             bad.append(f"{where}: families sit below presets/converters and the trainer")
+        family = layer.removeprefix("models.")
+        if layer.startswith("models.") and _is(target, "tfgan_zoo.models") and target.count(".") >= 2 \
+                and target.split(".")[2] not in (family, VARIANT_OF.get(family)):
+            bad.append(f"{where}: a family never imports another family; move what both need into the core")
     assert not bad, "imports against the layer direction:\n" + "\n".join(bad)

@@ -52,7 +52,7 @@ def test_official_parameter_counts_at_256():
 
 
 def test_paper_config():
-    m = tfgan_zoo.build_model("zoo_configs/dualgan/dualgan_sketch_photo_256.yaml")
+    m = tfgan_zoo.build_model("zoo_configs/dualgan/dualgan_sketchphoto_256.yaml")
     assert (m.image_size, m.channels, m.n_critic, m.clip_value, m.learning_rate) == (256, 1, 2, 0.01, 5e-5)
     assert m.cycle_weight_a == m.cycle_weight_b == 200.0
 

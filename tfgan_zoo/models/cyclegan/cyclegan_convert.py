@@ -39,9 +39,11 @@ from pathlib import Path
 
 import numpy as np
 
-from tfgan_zoo.pretrained.convert import _Mapper, _norm_kind, _strip_prefix
-from tfgan_zoo.pretrained.torch_checkpoint import load_torch_state_dict
 from tfgan_zoo.utils.conversion import ConversionError, ConversionReport
+from tfgan_zoo.utils.torch_checkpoint import load_torch_state_dict
+from tfgan_zoo.utils.torch_mapping import TorchStateMapper as _Mapper
+from tfgan_zoo.utils.torch_mapping import norm_kind as _norm_kind
+from tfgan_zoo.utils.torch_mapping import strip_module_prefix as _strip_prefix
 
 __all__ = ["CycleGANConversionReport", "cyclegan_from_pytorch", "cyclegan_generator_from_pytorch"]
 

@@ -1,9 +1,9 @@
 """DualGAN: unsupervised dual learning for image-to-image translation (Wasserstein critics, weight clipping)."""
 
 from tfgan_zoo.base.two_domain import TwoDomainTranslationGAN, TwoWayGenerator
+from tfgan_zoo.layers.constraints import clip_weights
 from tfgan_zoo.losses.adversarial import wasserstein_discriminator_loss, wasserstein_generator_loss
 from tfgan_zoo.models.dualgan import dualgan_networks
-from tfgan_zoo.models.wgan.wgan_gan import ClipConstraint
 from tfgan_zoo.registry import register_model
 
 
@@ -96,11 +96,7 @@ class DualGAN(TwoDomainTranslationGAN):
                                                              name="discriminator_a")
         self.discriminator_b = dualgan_networks.build_critic(image_size, channels, d_base_filters, kernel_size,
                                                              name="discriminator_b")
-        clip = ClipConstraint(clip_value)
-        for critic in (self.discriminator_a, self.discriminator_b):
-            for v in critic.trainable_variables:
-                v.constraint = clip
-                v.assign(clip(v))  # start inside the constraint set
+        clip_weights([self.discriminator_a, self.discriminator_b], clip_value)
         self._finish_init()
 
     def discriminator_loss(self, real_outputs, fake_outputs):

@@ -1,26 +1,11 @@
 """Wasserstein GAN with weight clipping."""
 
-import keras
-import tensorflow as tf
 
 from tfgan_zoo.base.unconditional import UnconditionalGAN
+from tfgan_zoo.layers.constraints import ClipConstraint, clip_weights  # noqa: F401  (ClipConstraint: old import path)
 from tfgan_zoo.losses.adversarial import wasserstein_discriminator_loss, wasserstein_generator_loss
 from tfgan_zoo.models.wgan import wgan_networks
 from tfgan_zoo.registry import register_model
-
-
-@keras.saving.register_keras_serializable(package="tfgan_zoo")
-class ClipConstraint(keras.constraints.Constraint):
-    """Clips a weight to [-c, c]; applied by the optimizer after every critic update."""
-
-    def __init__(self, clip_value):
-        self.clip_value = float(clip_value)
-
-    def __call__(self, w):
-        return tf.clip_by_value(w, -self.clip_value, self.clip_value)
-
-    def get_config(self):
-        return {"clip_value": self.clip_value}
 
 
 @register_model("wgan")
@@ -92,10 +77,7 @@ class WGAN(UnconditionalGAN):
         self.discriminator = wgan_networks.build_critic(
             image_size, channels, d_base_filters, kernel_size, critic_normalization
         )
-        clip = ClipConstraint(clip_value)
-        for v in self.discriminator.trainable_variables:
-            v.constraint = clip
-            v.assign(clip(v))  # start inside the constraint set
+        clip_weights([self.discriminator], clip_value)
         self._finish_init()
 
     def discriminator_loss(self, real_outputs, fake_outputs):
