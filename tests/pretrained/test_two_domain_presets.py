@@ -27,6 +27,7 @@ TWO_DOMAIN = sorted(p.name for p in ASSETS.iterdir()
 THRESHOLDS = {
     "cyclegan_digits_printed_32": {"content": 0.6, "domain": 0.8},
     "discogan_digits_printed_32": {"content": 0.3, "domain": 0.8},
+    "dualgan_digits_printed_32": {"content": 0.6, "domain": 0.6},
     "cogan_digits_printed_32": {"domain": 0.8, "pair_kappa": 0.3, "digits_covered": 8},
 }
 REQUIRED = sorted(THRESHOLDS)
