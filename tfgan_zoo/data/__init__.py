@@ -51,7 +51,7 @@ def build_dataset(data_config, task, batch_size, seed=0, repeat=True):
         raise ValueError(f"{task!r} depends on the model instance; pass `model.task`.")
     if c.source not in SOURCES:
         raise ValueError(f"Unknown data.source {c.source!r}; expected one of {SOURCES}.")
-    if task.two_domain or c.source in ("digits_printed", "unpaired_folder") or getattr(c, "domains", ""):
+    if task.two_domain or c.source in ("digits_printed", "unpaired_folder") or c.domains:
         ds, n = _two_domain_dataset(c, task, seed, repeat)
         return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), n
     paired_task = task.paired
@@ -121,7 +121,7 @@ def _two_domain_dataset(c, task, seed, repeat):
             f"data.source {c.source!r} gives unpaired two-domain data (a, b); a {task.name} model needs "
             f"another source. {task.data_hint}"
         )
-    if getattr(c, "domains", ""):
+    if c.domains:
         domains, n = _derived_domains(c)
     elif c.source == "digits_printed":
         a, _, b, _ = two_domain_arrays(c.source, c.image_size, c.channels, c.split)

@@ -33,7 +33,6 @@ code deletes them on load).
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import re
 from pathlib import Path
 
@@ -55,7 +54,6 @@ NETWORKS = {
     "D_B": ("discriminator_a", "discriminator"),
 }
 #: CycleGAN's constructor argument for affine instance norm (see `cyclegan_from_pytorch`).
-AFFINE_KWARG = "instance_norm_affine"
 
 
 # ------------------------------------------------------------------------------------------------ generator
@@ -309,12 +307,7 @@ def cyclegan_from_pytorch(checkpoint_dir_or_files, strict: bool = True, image_si
     architecture = _describe_generator(g) + (f"; {_describe_discriminator(d)}" if d else "")
     report = CycleGANConversionReport(source, architecture, checkpoint=chosen)
     if g["affine"]:
-        if AFFINE_KWARG not in inspect.signature(CycleGAN.__init__).parameters:
-            raise ConversionError(
-                f"The checkpoints use affine instance norm (weights in {g_name}'s norms); the zoo's CycleGAN has no "
-                f"`{AFFINE_KWARG}` argument to build affine networks. Convert each generator with "
-                "cyclegan_generator_from_pytorch() (which builds them), or add the argument to CycleGAN.", report)
-        kwargs[AFFINE_KWARG] = True
+        kwargs["instance_norm_affine"] = True
     clash = {k: v for k, v in model_kwargs.items() if k in kwargs and kwargs[k] != v}
     if clash:
         raise ConversionError(f"{clash} contradict the checkpoints' architecture ({kwargs}).", report)
