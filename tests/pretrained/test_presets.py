@@ -136,3 +136,75 @@ def test_spectrally_normalized_kernels_are_stored_once(tmp_path):
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), loaded.get_weights()))
     labels = np.arange(4, dtype=np.int32) % loaded.num_classes
     assert np.array_equal(model.generate(4, seed=3, labels=labels), loaded.generate(4, seed=3, labels=labels))
+
+
+def test_a_registered_name_is_not_shadowed_by_a_same_named_folder(tmp_path, monkeypatch):
+    """A folder in the working directory named like a shipped preset would skip the pinned hash; the name wins."""
+    name = "dcgan_digits_32"
+    other = tfgan_zoo.build_model(tiny("dcgan"), seed=11)
+    save_to_preset(other, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    shipped = from_preset(name)
+    assert shipped.image_size == 32 and shipped.preset["weights"]["sha256"] != read_preset(tmp_path / name)["weights"][
+        "sha256"]
+    assert from_preset(f"./{name}").image_size == 16  # an explicit path loads the folder
+    with pytest.raises(PresetError, match="No preset folder"):
+        from_preset("./not_here")
+
+
+def test_an_unreachable_url_is_a_preset_error(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(PresetError, match="Could not download"):
+        from_preset(f"http://127.0.0.1:{port}/dcgan_digits_32", cache_dir=tmp_path)
+    spec = register_preset(PresetSpec("test_unreachable", "dcgan", "1" * 64, url=f"http://127.0.0.1:{port}/x"))
+    try:
+        with pytest.raises(PresetError, match="Could not download preset 'test_unreachable'"):
+            from_preset("test_unreachable", cache_dir=tmp_path)
+    finally:
+        unregister_preset(spec.name)
+
+
+def test_save_to_preset_records_the_training_optimizers(dcgan, tmp_path):
+    import keras
+
+    compiled = tfgan_zoo.build_model(tiny("dcgan"))
+    compiled.compile(g_optimizer=keras.optimizers.Adam(3e-5, beta_1=0.1), d_optimizer="rmsprop")
+    folder = save_to_preset(compiled, tmp_path / "p").parent
+    recorded = read_preset(folder)["training_optimizers"]
+    assert recorded["generator"]["class_name"] == "Adam" and recorded["discriminator"]["class_name"] == "RMSprop"
+    model = from_preset(folder, compile=True)
+    assert float(model.player_optimizers["generator"].learning_rate) == pytest.approx(3e-5)
+    assert float(model.player_optimizers["generator"].beta_1) == pytest.approx(0.1)
+    assert isinstance(model.player_optimizers["discriminator"], keras.optimizers.RMSprop)
+    uncompiled = save_to_preset(tfgan_zoo.build_model(tiny("dcgan")), tmp_path / "q").parent
+    assert read_preset(uncompiled)["training_optimizers"] is None
+    paper = from_preset(uncompiled, compile=True)  # falls back to the paper's optimizers (with a warning)
+    assert float(paper.player_optimizers["generator"].learning_rate) == pytest.approx(2e-4)
+
+
+def test_every_shipped_preset_records_its_training_optimizers():
+    from tfgan_zoo.pretrained.presets import ASSETS
+
+    for name in list_presets():
+        if (ASSETS / name / "preset.json").is_file():
+            recorded = read_preset(ASSETS / name)["training_optimizers"]
+            assert recorded and "generator" in recorded, name
+
+
+def test_a_shipped_preset_fine_tunes_with_its_training_optimizers():
+    """cgan_digits_28 compiled with the paper's SGD (lr 0.1) diverged to NaN within 10 steps; its own Adam does not."""
+    import keras
+    import tensorflow as tf
+
+    from tfgan_zoo.data.bundled import load_digits
+
+    model = from_preset("cgan_digits_28", compile=True)
+    assert isinstance(model.player_optimizers["generator"], keras.optimizers.Adam)
+    images, labels = load_digits(image_size=28)
+    ds = tf.data.Dataset.from_tensor_slices((images[:640], labels[:640])).batch(64)
+    history = model.fit(ds, epochs=1, verbose=0).history
+    assert all(np.isfinite(v).all() for v in history.values())

@@ -353,6 +353,28 @@ def rejudge_two_domain_preset(preset_dir) -> dict:
     return record
 
 
+def record_training_optimizers(preset_dir) -> dict:
+    """Writes into a preset's preset.json the optimizers its training config builds (`training_optimizers`), for
+    presets built before save_to_preset recorded them. The weights file is untouched.
+    `python -m tfgan_zoo.pretrained.build --record_optimizers NAME` (or `all`)."""
+    import tfgan_zoo
+    from tfgan_zoo.pretrained.presets import PRESET_FILE
+    from tfgan_zoo.training.trainer import build_and_compile
+
+    preset_dir = Path(preset_dir)
+    if not (preset_dir / PRESET_FILE).is_file():
+        preset_dir = ASSETS / str(preset_dir)
+    payload = json.loads((preset_dir / PRESET_FILE).read_text())
+    training = payload.get("metadata", {}).get("training")
+    if not training or not training.get("config"):
+        raise PresetError(f"{preset_dir.name}: preset.json names no training config; cannot tell its optimizers.")
+    config = tfgan_zoo.load_config(training["config"], list(training.get("overrides", [])))
+    model = build_and_compile(config)
+    payload["training_optimizers"] = model.get_compile_config()["optimizers"]
+    (preset_dir / PRESET_FILE).write_text(json.dumps(payload, indent=2) + "\n")
+    return payload["training_optimizers"]
+
+
 def add_metrics(preset_dir, metrics, num_samples: int | None = None) -> list[dict]:
     """Measures more protocols on an existing preset folder and appends their records to its metadata.
 
@@ -386,6 +408,8 @@ def main(argv=None) -> int:
                    "append the records to its preset.json")
     p.add_argument("--rejudge", metavar="PRESET", default=None,
                    help="instead of training: judge this two-domain preset again with the current judges")
+    p.add_argument("--record_optimizers", metavar="PRESET", default=None,
+                   help="write the optimizers of a preset's training config into its preset.json ('all': every one)")
     p.add_argument("--steps", type=int, default=None, help="training steps (default: the config's train.steps)")
     p.add_argument("--name", default=None, help="preset name (default: the config file's stem)")
     p.add_argument("--out_dir", default=None, help="preset folder (default tfgan_zoo/pretrained/assets/<name>)")
@@ -408,6 +432,17 @@ def main(argv=None) -> int:
             return 2
         for r in records:
             print(f"[build] {args.add_metrics}: {r['protocol']} = {r['values']}")
+        return 0
+    if args.record_optimizers:
+        names = ([p.name for p in sorted(ASSETS.iterdir()) if (p / "preset.json").is_file()]
+                 if args.record_optimizers == "all" else [args.record_optimizers])
+        for name in names:
+            try:
+                recorded = record_training_optimizers(name)
+            except (PresetError, FileNotFoundError, KeyError) as e:
+                print(f"python -m tfgan_zoo.pretrained.build: error: {e}", file=sys.stderr)
+                return 2
+            print(f"[build] {name}: " + ", ".join(f"{k}={v['class_name']}" for k, v in recorded.items()))
         return 0
     if args.rejudge:
         try:

@@ -7,10 +7,14 @@ A preset is a folder holding two files and nothing executable:
                         their protocol, license, paper)
     model.weights.h5    `model.save_weights()` of an uncompiled model (no optimizer state, never a pickle)
 
+preset.json also records the optimizers the preset was trained with (`training_optimizers`), so
+`from_preset(name, compile=True)` fine-tunes with them rather than with the paper's defaults.
+
 `save_to_preset(model, dir)` writes one; `from_preset(name | dir | url)` loads one. Names resolve, in order, to
 `$TFGAN_ZOO_PRESETS/<name>/` (an offline mirror), the copy shipped in `tfgan_zoo/pretrained/assets/<name>/`, the
 download cache `~/.keras/tfgan_zoo/presets/<name>/`, and finally the registered URL, fetched with
-`keras.utils.get_file`. Every path verifies the weights' sha256 before loading them; a registered preset is
+`keras.utils.get_file`. A registered name always means the registered preset: a folder of that name in the working
+directory is not picked up (load it as `./name`). Every failure is a `PresetError`. Every path verifies the weights' sha256 before loading them; a registered preset is
 also checked against the hash the registry pins, so a tampered `preset.json` cannot vouch for tampered weights.
 """
 
@@ -184,6 +188,7 @@ def save_to_preset(model, directory, name: str | None = None, metadata: dict | N
     config = model.get_config()
     config.pop("name", None)
     config.pop("trainable", None)
+    compile_config = model.get_compile_config() if getattr(model, "player_optimizers", None) else None
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -192,6 +197,8 @@ def save_to_preset(model, directory, name: str | None = None, metadata: dict | N
         "task": str(model.task),
         "config": config,
         "weights": {"file": WEIGHTS_FILE, "sha256": sha256_of(weights), "bytes": weights.stat().st_size},
+        # the optimizers it was trained with (`from_preset(..., compile=True)` fine-tunes with them)
+        "training_optimizers": (compile_config or {}).get("optimizers"),
         "metadata": meta,
         "created_with": {"tfgan_zoo": tfgan_zoo.__version__, "keras": keras.__version__, "tensorflow": tf.__version__},
     }
@@ -269,9 +276,19 @@ def _download(base_url: str, target: Path, expected_sha256: str | None) -> Path:
     return target
 
 
+def _looks_like_path(spec: str) -> bool:
+    return os.sep in spec or (os.altsep or os.sep) in spec or spec.startswith((".", "~")) or spec.endswith(".json")
+
+
 def _locate(spec: str, cache_dir: Path | None) -> tuple[Path, str | None]:
-    """(preset folder, pinned sha256 or None) for a name, folder or URL."""
+    """(preset folder, pinned sha256 or None) for a name, folder or URL.
+
+    A registered name always means the registered preset, even when the working directory holds a folder of the
+    same name (that folder would skip the pinned hash); pass `./name` to load such a folder.
+    """
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+    if spec in _PRESETS and not _looks_like_path(spec):
+        return _locate_registered(_PRESETS[spec], cache_dir)
     path = Path(os.path.expanduser(str(spec)))
     if path.exists():
         return (path if path.is_dir() else path.parent), None
@@ -279,9 +296,14 @@ def _locate(spec: str, cache_dir: Path | None) -> tuple[Path, str | None]:
         key = hashlib.sha256(str(spec).encode()).hexdigest()[:16]
         folder = cache_dir / "urls" / key
         if not (folder / PRESET_FILE).is_file():
-            _download(str(spec), folder, None)
+            _fetch(str(spec), folder, None, f"the preset at {spec}")
         return folder, None
-    entry = get_preset_spec(str(spec))
+    if _looks_like_path(spec):
+        raise PresetError(f"No preset folder at {path} (the path does not exist).")
+    return _locate_registered(get_preset_spec(str(spec)), cache_dir)
+
+
+def _locate_registered(entry: PresetSpec, cache_dir: Path) -> tuple[Path, str | None]:
     candidates = []
     if os.environ.get(PRESETS_ENV):
         candidates.append(Path(os.environ[PRESETS_ENV]).expanduser() / entry.name)
@@ -295,14 +317,19 @@ def _locate(spec: str, cache_dir: Path | None) -> tuple[Path, str | None]:
             + ", ".join(str(c) for c in candidates)
             + f". Put its folder in one of them (or set {PRESETS_ENV})."
         )
+    return _fetch(entry.url, cache_dir / entry.name, entry.sha256, f"preset {entry.name!r}"), entry.sha256
+
+
+def _fetch(url: str, target: Path, expected_sha256: str | None, what: str) -> Path:
+    """`_download`, with every failure (unreachable host, HTTP error, bad file) turned into a `PresetError`."""
     try:
-        return _download(entry.url, cache_dir / entry.name, entry.sha256), entry.sha256
+        return _download(url, target, expected_sha256)
     except PresetError:
         raise
     except Exception as e:  # noqa: BLE001 - network errors come in many types
         raise PresetError(
-            f"Could not download preset {entry.name!r} from {entry.url} ({type(e).__name__}: {e}). Offline? Copy the "
-            f"preset folder to {cache_dir / entry.name} or to $" + PRESETS_ENV + f"/{entry.name}."
+            f"Could not download {what} from {url} ({type(e).__name__}: {e}). Offline? Copy the preset folder to "
+            f"{target} or to $" + PRESETS_ENV + f"/{target.name}."
         ) from None
 
 
@@ -312,7 +339,9 @@ def from_preset(spec, cache_dir=None, compile: bool = False):
     Args:
         spec: `"dcgan_digits_32"`, `"path/to/preset"` or `"https://.../dcgan_digits_32"`.
         cache_dir: download cache (default `~/.keras/tfgan_zoo/presets`).
-        compile: also `compile()` the model with the paper's optimizers (for fine-tuning).
+        compile: also `compile()` the model for fine-tuning, with the optimizers the preset was trained with
+            (recorded in its preset.json as `training_optimizers`; a preset without them gets the paper's optimizers
+            and a warning).
 
     Returns:
         The model, ready to `generate()`; `model.preset` holds the parsed preset.json.
@@ -339,9 +368,26 @@ def from_preset(spec, cache_dir=None, compile: bool = False):
     model = cls.from_config(dict(cfg["config"]))
     model.load_weights(str(weights))
     if compile:
-        model.compile()
+        _compile_as_trained(model, cfg)
     model.preset = cfg
     return model
+
+
+def _compile_as_trained(model, cfg: dict) -> None:
+    import keras
+    from absl import logging
+
+    recorded = cfg.get("training_optimizers")
+    if not recorded:
+        logging.warning("Preset %r does not record the optimizers it was trained with; compiling with the paper's "
+                        "defaults, which may not suit fine-tuning it.", cfg.get("name"))
+        model.compile()
+        return
+    try:
+        optimizers = {player: keras.optimizers.deserialize(conf) for player, conf in recorded.items()}
+    except (TypeError, ValueError) as e:
+        raise PresetError(f"Preset {cfg.get('name')!r}: its training_optimizers cannot be rebuilt ({e}).") from None
+    model.compile(optimizers=optimizers)
 
 
 _register_shipped()
