@@ -70,5 +70,20 @@ def list_presets(model=None):
     return _list_presets(model)
 
 
-__all__ = ["build_model", "from_preset", "list_presets", "list_models", "load_config", "get_model_class",
+def load_model(path, **kwargs):
+    """`keras.models.load_model` for a zoo model's `.keras` file (`model.save(path)`); same arguments.
+
+    `import tfgan_zoo` already registers every family with Keras, so `keras.models.load_model` works as well; this
+    is the same call under the zoo's name.
+    """
+    import keras
+
+    return keras.models.load_model(path, **kwargs)
+
+
+__all__ = ["build_model", "from_preset", "load_model", "list_presets", "list_models", "load_config", "get_model_class",
            "register_model", "ConfigError", "ExperimentConfig", "__version__"]
+
+# Register every family with Keras now: `keras.models.load_model` deserializes a zoo model only when its class is
+# registered, and Keras imports nothing but its own packages to find a class.
+from tfgan_zoo import models as _models  # noqa: E402, F401
