@@ -515,3 +515,88 @@ def get_task(task) -> Task:
     if task not in TASKS:
         raise ValueError(f"Unknown task {task!r}; expected one of {sorted(TASKS)}.")
     return TASKS[task]
+
+
+class FewShotTranslationTask(Task):
+    """A content image + K ≥ 1 images of a class → the content rendered in that class, for classes never seen in
+    training too (FUNIT): batches of (content, content_labels, class_images [B, K, H, W, C], class_labels) — the
+    labels index the training classes, which the discriminator judges one output each; `translate(content_images,
+    class_images)`; serving `serving_default(content_images, class_images)`; the sample grid shows content | class
+    image(s) | translation rows."""
+
+    name = "few_shot_translation"
+    description = "content image + K images of a (possibly unseen) class -> the content in that class"
+    batch_keys = ("content", "content_labels", "class_images", "class_labels")
+    user_api = "translate"
+    few_shot = True
+    output_names = ("images",)
+    evaluation_metrics = ()  # `tfgan_zoo.evaluation.few_shot` judges these
+    data_hint = "Use a few-shot source (typeface_digits: the classes are typefaces, some held out as unseen)."
+    #: class images per example of `example_inputs` (any K ≥ 1 works).
+    example_shots = 2
+
+    def _cast(self, model, key, value):
+        if key.endswith("labels"):
+            return self._labels(model, tf.convert_to_tensor(value))
+        if key != "class_images":
+            return super()._cast(model, key, value)
+        value = tf.convert_to_tensor(value)
+        name = type(model).__name__
+        shape = value.shape
+        expected = (model.image_size, model.image_size, model.channels)
+        if shape.rank is not None and (shape.rank != 5 or any(d is not None and d != e
+                                                               for d, e in zip(shape[2:], expected))):
+            raise ValueError(
+                f"{name} trains on class images [B, K, {expected[0]}, {expected[1]}, {expected[2]}] (K images of "
+                f"one class per example); got shape {shape}. Stack each example's K class images on axis 1."
+            )
+        if not value.dtype.is_floating:
+            raise ValueError(f"{name} trains on float images in [-1, 1] for 'class_images'; got {value.dtype.name}.")
+        return tf.cast(value, model.compute_dtype)
+
+    def real_images(self, batch):
+        return batch["content"]
+
+    def generator_inputs(self, model, batch, size=None):
+        return (batch["content"], batch["class_images"])
+
+    def call_inputs(self, model, named):
+        return (tf.constant(named["content_images"]), tf.constant(named["class_images"]))
+
+    def example_inputs(self, model, batch_size=2, seed=0):
+        rng = np.random.default_rng(seed)
+        shape = (model.image_size, model.image_size, model.channels)
+        return {"content_images": rng.uniform(-1.0, 1.0, (batch_size,) + shape).astype(np.float32),
+                "class_images": rng.uniform(-1.0, 1.0, (batch_size, self.example_shots) + shape).astype(np.float32)}
+
+    def serving_signatures(self, model):
+        g = model.inference_generator
+        size, channels = model.image_size, model.channels
+
+        def serving_default(content_images, class_images):
+            return {"images": tf.cast(g((content_images, class_images), training=False), tf.float32)}
+
+        specs = [tf.TensorSpec([None, size, size, channels], tf.float32, name="content_images"),
+                 tf.TensorSpec([None, None, size, size, channels], tf.float32, name="class_images")]
+        return {"serving_default": (serving_default, specs)}
+
+    def synthetic_elements(self, model, n, image_size, channels, rng):
+        shape = (image_size, image_size, channels)
+        labels = lambda: rng.integers(0, model.num_classes, n).astype("int32")  # noqa: E731
+        return (rng.uniform(-1, 1, (n,) + shape).astype("float32"), labels(),
+                rng.uniform(-1, 1, (n, 1) + shape).astype("float32"), labels())
+
+    def sample(self, model, num_images, seed=None, labels=None, sources=None):
+        return model.generate(num_images, seed=seed)
+
+    def sample_grid(self, model, num_images, seed, pairs=None):
+        content, class_images = model.example_translation_inputs(max(1, num_images // 2), seed=seed)
+        out = model.translate(content, class_images)
+        rows = []
+        for c, k, o in zip(content, class_images, out):
+            rows += [c, *k, o]
+        return np.stack(rows), 2 + class_images.shape[1]
+
+
+FEW_SHOT_TRANSLATION = FewShotTranslationTask()
+TASKS[FEW_SHOT_TRANSLATION.name] = FEW_SHOT_TRANSLATION

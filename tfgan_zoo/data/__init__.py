@@ -12,7 +12,7 @@ from tfgan_zoo.data.folders import folder_dataset, paired_dataset
 from tfgan_zoo.data.tfds_source import tfds_dataset
 
 SOURCES = ("digits", "digits_edges", "skimage_faces", "skimage_images", "tfds", "folder", "paired_folder",
-           "digits_printed", "unpaired_folder")
+           "digits_printed", "unpaired_folder", "typeface_digits")
 #: sources of unpaired two-domain data (a, b); `tfds` with a two-domain name (`cycle_gan/horse2zebra`) also is one.
 TWO_DOMAIN_SOURCES = ("digits_printed", "unpaired_folder", "tfds")
 
@@ -51,6 +51,15 @@ def build_dataset(data_config, task, batch_size, seed=0, repeat=True):
         raise ValueError(f"{task!r} depends on the model instance; pass `model.task`.")
     if c.source not in SOURCES:
         raise ValueError(f"Unknown data.source {c.source!r}; expected one of {SOURCES}.")
+    if getattr(task, "few_shot", False) or c.source == "typeface_digits":
+        if not getattr(task, "few_shot", False) or c.source != "typeface_digits":
+            raise ValueError(f"data.source {c.source!r} does not fit a {task.name} model: few-shot translators train "
+                             "on data.source 'typeface_digits' (classes are typefaces), and that source is only for "
+                             "them.")
+        from tfgan_zoo.data.few_shot import few_shot_dataset
+
+        ds, n = few_shot_dataset(c, seed, repeat)
+        return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), n
     if task.two_domain or c.source in ("digits_printed", "unpaired_folder") or c.domains:
         ds, n = _two_domain_dataset(c, task, seed, repeat)
         return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), n
