@@ -275,6 +275,30 @@ class BaseGAN(keras.Model):
         self.track_logs({**d_logs, **g_logs})
         return self.logs()
 
+    def test_step(self, data):
+        """Held-out losses for `evaluate()` and `fit(validation_data=...)`: both players' objectives on `data`,
+        exactly as a training step computes them (networks in training mode), with no update. State a training-mode
+        call changes (batch-norm moving averages, spectral-norm vectors, noise seeds, history pools) is put back,
+        so evaluating never changes the model."""
+        if type(self).train_step is not BaseGAN.train_step:
+            raise NotImplementedError(
+                f"{type(self).__name__} trains with its own step, whose losses are not split into the shared "
+                "objectives; held-out losses are not defined for it. Judge it with tfgan_zoo.evaluation "
+                "(e.g. evaluate(model, ['digits_fid'])) or the EvaluationCallback instead of validation_data.")
+        state = list(self.non_trainable_variables)
+        saved = [tf.identity(v.value) for v in state]
+        batch = self.prepare_batch(self.task.split_batch(self, data))
+        fake = tf.nest.map_structure(tf.stop_gradient, self.generate_fake(batch))
+        _, d_logs = self.discriminator_objective(batch, fake)
+        _, g_logs = self.generator_objective(batch, self.generator_inputs(batch))
+        logs = {k: v for k, v in {**d_logs, **g_logs}.items() if not k.startswith("_due_")}
+        with tf.control_dependencies(tf.nest.flatten(logs)):
+            for v, value in zip(state, saved):
+                v.assign(value)
+        with tf.control_dependencies([v.value for v in state]):
+            self.track_logs(logs)
+        return self.logs()
+
     def _train_step_reusing_fake(self, batch):
         """One G forward per step: D update on (real, G(z)); G update from the same G(z) through the updated D.
 
