@@ -150,9 +150,10 @@ class PredictClient:
         inputs, signature = _generate_inputs(latents, labels, seed, num_images)
         return _images_of(self.predict(inputs, signature), output)
 
-    def translate(self, images, output="images") -> np.ndarray:
-        """Translates source images ([N, H, W, C] float in [-1, 1]) with an image-to-image model."""
-        return _images_of(self.predict({"images": np.asarray(images, np.float32)}, DEFAULT_SIGNATURE), output)
+    def translate(self, images, output="images", target_labels=None) -> np.ndarray:
+        """Translates source images ([N, H, W, C] float in [-1, 1]) with an image-to-image model; a multi-domain
+        translator also takes `target_labels` ([N, label_dim] float)."""
+        return _images_of(self.predict(_translate_inputs(images, target_labels), DEFAULT_SIGNATURE), output)
 
     # ------------------------------------------------------------------------------------------- metadata, status
     def metadata_response(self, version=None):
@@ -300,9 +301,16 @@ class RestClient:
         out = self.predict(inputs, signature, format if signature == DEFAULT_SIGNATURE else "columnar")
         return out.get(output, out.get("output"))
 
-    def translate(self, images, output="images", format="columnar"):
-        out = self.predict({"images": np.asarray(images, np.float32)}, DEFAULT_SIGNATURE, format)
+    def translate(self, images, output="images", format="columnar", target_labels=None):
+        out = self.predict(_translate_inputs(images, target_labels), DEFAULT_SIGNATURE, format)
         return out.get(output, out.get("output"))
+
+
+def _translate_inputs(images, target_labels=None) -> dict:
+    inputs = {"images": np.asarray(images, np.float32)}
+    if target_labels is not None:
+        inputs["target_labels"] = np.asarray(target_labels, np.float32)
+    return inputs
 
 
 def metadata_from_json(doc) -> dict:

@@ -47,6 +47,8 @@ class Task:
     image_input = False
     paired = False
     two_domain = False
+    #: batches hold images with domain labels (multi-hot attribute vectors); inference takes images and target labels.
+    multi_domain = False
     output_names: tuple = ("images",)
     evaluation_metrics: tuple = ()
 
@@ -489,6 +491,80 @@ class PairGenerationTask(Task):
         return np.stack([x for ab in zip(a, b) for x in ab]), 2
 
 
+class MultiDomainTranslationTask(Task):
+    """One translator for many domains (StarGAN): batches of (images, labels) where `labels` are float domain labels
+    `[B, model.label_dim]` (multi-hot attribute vectors or one-hot domains, plus the mask vector when several datasets
+    are mixed); `translate(images, target_labels)` and `edit(images, set={name: value})`; serving
+    `serving_default(images, target_labels)`; the sample grid shows each source image and its translation into
+    each of the model's `grid_targets`."""
+
+    name = "multi_domain_translation"
+    description = "(image, target domain labels) -> image of the target domains, one model for many domains"
+    batch_keys = ("images", "labels")
+    user_api = "translate"
+    image_input = True
+    multi_domain = True
+    evaluation_metrics = ()  # sample-based protocols do not apply: `tfgan_zoo.evaluation.multi_domain` judges these
+    data_hint = ("Use a multi-domain source (digits_attributes; tfds celeb_a with data.attributes; celeba_rafd with "
+                 "data.path at RaFD's class folders).")
+
+    def _labels(self, model, labels):
+        name = type(model).__name__
+        dim = int(model.label_dim)
+        shape = labels.shape
+        if shape.rank is not None and (shape.rank != 2 or (shape[-1] is not None and shape[-1] != dim)):
+            raise ValueError(
+                f"{name} takes float domain labels [B, {dim}] (label_dim: {model.label_names}); got shape {shape}. "
+                "Give multi-hot / one-hot vectors (and the mask vector when several datasets are mixed)."
+            )
+        return tf.cast(labels, tf.float32)
+
+    def generator_inputs(self, model, batch, size=None):
+        return [batch["images"], model.sample_target_labels(batch["labels"])]
+
+    def call_inputs(self, model, named):
+        return (tf.constant(named["images"]), tf.constant(named["target_labels"]))
+
+    def example_inputs(self, model, batch_size=2, seed=0):
+        rng = np.random.default_rng(seed)
+        shape = (batch_size, model.image_size, model.image_size, model.channels)
+        return {"images": rng.uniform(-1.0, 1.0, shape).astype(np.float32),
+                "target_labels": model.random_labels(batch_size, rng)}
+
+    def serving_signatures(self, model):
+        g = model.inference_generator
+        specs = [tf.TensorSpec([None, model.image_size, model.image_size, model.channels], tf.float32, name="images"),
+                 tf.TensorSpec([None, model.label_dim], tf.float32, name="target_labels")]
+
+        def serving_default(images, target_labels):
+            return {"images": tf.cast(g([images, target_labels], training=False), tf.float32)}
+
+        return {"serving_default": (serving_default, specs)}
+
+    def synthetic_elements(self, model, n, image_size, channels, rng):
+        images = rng.uniform(-1, 1, (n, image_size, image_size, channels)).astype("float32")
+        return images, model.random_labels(n, rng)
+
+    def sample(self, model, num_images, seed=None, labels=None, sources=None):
+        if sources is None:
+            raise ValueError(f"{type(model).__name__} translates images: pass source images to sample from it.")
+        sources = np.asarray(sources)[:num_images]
+        if labels is None:
+            labels = model.random_labels(len(sources), np.random.default_rng(seed))
+        return model.translate(sources, labels)
+
+    def sample_grid(self, model, num_images, seed, pairs=None):
+        if pairs is None:
+            raise ValueError("The multi-domain sample grid needs fixed (images, labels) of the training data.")
+        images = np.asarray(pairs[0])[: max(1, num_images)]
+        targets = model.grid_targets()
+        outs = [model.translate(images, np.repeat(t[None], len(images), axis=0)) for t in targets]
+        rows = []
+        for i in range(len(images)):
+            rows += [images[i]] + [o[i] for o in outs]
+        return np.stack(rows), 1 + len(targets)
+
+
 def _latents(rng, model, n):
     if getattr(model, "latent_distribution", "normal") == "uniform":
         return rng.uniform(-1.0, 1.0, (n, model.latent_dim)).astype(np.float32)
@@ -501,11 +577,13 @@ OPTIONAL_CLASS_CONDITIONAL = OptionalClassConditionalTask()
 IMAGE_TO_IMAGE = ImageToImageTask()
 UNPAIRED_TRANSLATION = UnpairedTranslationTask()
 PAIR_GENERATION = PairGenerationTask()
+MULTI_DOMAIN_TRANSLATION = MultiDomainTranslationTask()
 
 #: every task by name. Level 3 adds unpaired two-domain, multi-domain, few-shot, super-resolution, semantic label
 #: maps and text here as subclasses of `Task`.
 TASKS: dict[str, Task] = {t.name: t for t in (UNCONDITIONAL, CLASS_CONDITIONAL, OPTIONAL_CLASS_CONDITIONAL,
-                                              IMAGE_TO_IMAGE, UNPAIRED_TRANSLATION, PAIR_GENERATION)}
+                                              IMAGE_TO_IMAGE, UNPAIRED_TRANSLATION, PAIR_GENERATION,
+                                              MULTI_DOMAIN_TRANSLATION)}
 
 
 def get_task(task) -> Task:

@@ -31,8 +31,11 @@ MIN_PSNR_DB = {"none": 100.0, "dynamic": 45.0, "float16": 65.0, "int8": 35.0}
 
 def _calibration(model, path, n=64):
     """int8 calibration data: image inputs need real-looking images; noise inputs come from the export's metadata."""
+    if getattr(model.task, "few_shot", False):  # the fixed-shape TFLite model takes K = batch size (1) class images
+        batch = sample_inputs(path, batch_size=n, seed=11)[0]
+        return {**batch, "class_images": batch["class_images"][:, :1]}
     if model.task.image_input:
-        return {"images": sample_inputs(path, batch_size=n, seed=11)[0]["images"]}
+        return sample_inputs(path, batch_size=n, seed=11)[0]  # the images and any other input (target labels)
     return None
 
 

@@ -65,7 +65,9 @@ def test_grpc_predict_equals_in_process(zoo, server, name):
         spec = client.last_response.model_spec
         assert (spec.name, spec.version.value, spec.signature_name) == (name, 1, "serving_default")
         if model.task.image_input:
-            np.testing.assert_allclose(client.translate(inputs["images"]), model.translate(inputs["images"]), atol=1e-6)
+            labels = {"target_labels": inputs["target_labels"]} if "target_labels" in inputs else {}
+            np.testing.assert_allclose(client.translate(inputs["images"], **labels),
+                                       model.translate(inputs["images"], *labels.values()), atol=1e-6)
         elif model.task.labels:
             labels = np.array([2, 0, 1])
             np.testing.assert_allclose(client.generate(seed=5, labels=labels),

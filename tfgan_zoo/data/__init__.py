@@ -12,7 +12,8 @@ from tfgan_zoo.data.folders import folder_dataset, paired_dataset
 from tfgan_zoo.data.tfds_source import tfds_dataset
 
 SOURCES = ("digits", "digits_edges", "skimage_faces", "skimage_images", "tfds", "folder", "paired_folder",
-           "digits_printed", "unpaired_folder", "typeface_digits")
+           "digits_printed", "unpaired_folder", "typeface_digits",
+           "digits_attributes")
 #: sources of unpaired two-domain data (a, b); `tfds` with a two-domain name (`cycle_gan/horse2zebra`) also is one.
 TWO_DOMAIN_SOURCES = ("digits_printed", "unpaired_folder", "tfds")
 
@@ -59,6 +60,11 @@ def build_dataset(data_config, task, batch_size, seed=0, repeat=True):
         from tfgan_zoo.data.few_shot import few_shot_dataset
 
         ds, n = few_shot_dataset(c, seed, repeat)
+        return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), n
+    if task.multi_domain or c.source == "digits_attributes":  # (images, domain labels): data/digit_attributes.py
+        from tfgan_zoo.data.digit_attributes import multi_domain_dataset
+
+        ds, n = multi_domain_dataset(c, task, seed, repeat)
         return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), n
     if task.two_domain or c.source in ("digits_printed", "unpaired_folder") or c.domains:
         ds, n = _two_domain_dataset(c, task, seed, repeat)
