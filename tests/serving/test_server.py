@@ -68,6 +68,9 @@ def test_grpc_predict_equals_in_process(zoo, server, name):
             labels = {"target_labels": inputs["target_labels"]} if "target_labels" in inputs else {}
             np.testing.assert_allclose(client.translate(inputs["images"], **labels),
                                        model.translate(inputs["images"], *labels.values()), atol=1e-6)
+        elif getattr(model.task, "few_shot", False):  # content + K class images: the user API is translate
+            np.testing.assert_allclose(model.translate(inputs["content_images"], inputs["class_images"]),
+                                       out["images"], atol=1e-6)
         elif model.task.labels:
             labels = np.array([2, 0, 1])
             np.testing.assert_allclose(client.generate(seed=5, labels=labels),
