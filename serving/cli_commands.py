@@ -37,6 +37,27 @@ def add_serve_parser(subparsers):
                    help="Seconds between checks for new versions (0: no hot reload).")
     p.add_argument("--max_request_bytes", type=int, default=64 * 1024 * 1024,
                    help="Largest accepted request (gRPC message or REST body); larger ones get RESOURCE_EXHAUSTED.")
+    p.add_argument("--max_images_per_request", type=int, default=4096,
+                   help="Largest batch (and `num_images` of a `sample` signature) one request may ask for; larger "
+                   "ones are refused with INVALID_ARGUMENT (REST 400) before any work.")
+    p.add_argument("--max_response_bytes", type=int, default=256 * 1024 * 1024,
+                   help="Largest answer one request may need (from the output signature and its batch size); larger "
+                   "ones are refused with RESOURCE_EXHAUSTED (REST 413) before any work.")
+    p.add_argument("--rest_read_timeout_seconds", type=float, default=30.0,
+                   help="Seconds a REST client may stall while sending its request (or keep an idle connection) "
+                   "before the server answers 408 / closes the connection.")
+    p.add_argument("--enable_batching", action="store_true",
+                   help="Merge concurrent requests to the same model and signature into one batch, as TF Serving's "
+                   "--enable_batching does.")
+    p.add_argument("--batching_parameters_file", default=None,
+                   help="Text-format BatchingParameters (max_batch_size, batch_timeout_micros, max_enqueued_batches, "
+                   "num_batch_threads, allowed_batch_sizes), e.g. serving/batching_parameters.txt; implies "
+                   "--enable_batching. Without it, --enable_batching uses TF Serving's defaults.")
+    p.add_argument("--load_retry_interval_seconds", type=float, default=1.0,
+                   help="Seconds before a version that failed to load is retried; doubled after each failure up to "
+                   "--max_load_retry_interval_seconds (it is also retried once its files change).")
+    p.add_argument("--max_load_retry_interval_seconds", type=float, default=60.0,
+                   help="Longest wait between two load attempts of a failing version.")
     p.add_argument("--no_warmup", action="store_true", help="Do not replay assets.extra/tf_serving_warmup_requests.")
     p.set_defaults(func=run_serve)
     return p
@@ -52,6 +73,23 @@ def run_serve(args, block=True):
         logging.set_verbosity(logging.INFO)
     if not args.model_base_path and not args.model_config_file:
         raise SystemExit("serve needs --model_base_path or --model_config_file.")
+    batching = None
+    if args.batching_parameters_file:
+        from tfgan_zoo.serving.batching import read_batching_parameters
+
+        try:
+            batching = read_batching_parameters(args.batching_parameters_file)
+        except (OSError, ValueError) as e:
+            raise SystemExit(f"error: --batching_parameters_file: {e}") from None
+    elif args.enable_batching:
+        from tfgan_zoo.serving.batching import BatchingParameters
+
+        batching = BatchingParameters()
+    for flag in ("max_images_per_request", "max_response_bytes", "rest_read_timeout_seconds"):
+        if getattr(args, flag) <= 0:
+            raise SystemExit(f"error: --{flag} must be > 0, got {getattr(args, flag)}.")
+    if not 0 <= args.load_retry_interval_seconds <= args.max_load_retry_interval_seconds:
+        raise SystemExit("error: need 0 <= --load_retry_interval_seconds <= --max_load_retry_interval_seconds.")
     server = serve(
         args.model_base_path,
         host=args.host,
@@ -62,6 +100,12 @@ def run_serve(args, block=True):
         poll_interval=args.file_system_poll_wait_seconds,
         max_request_bytes=args.max_request_bytes,
         warmup=not args.no_warmup,
+        max_images_per_request=args.max_images_per_request,
+        max_response_bytes=args.max_response_bytes,
+        rest_read_timeout=args.rest_read_timeout_seconds,
+        batching=batching,
+        load_retry_interval=args.load_retry_interval_seconds,
+        max_load_retry_interval=args.max_load_retry_interval_seconds,
     )
     models = {n: server.manager.available_versions(n) for n in server.manager.model_names()}
     print(f"Serving {models} - gRPC {server.grpc_address}, REST {server.rest_url or 'off'}", flush=True)

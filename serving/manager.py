@@ -7,7 +7,11 @@ Mirrors what TF Serving's ServerCore does over a file system:
     up with its `assets.extra/tf_serving_warmup_requests` and made available *before* the version it replaces is
     unloaded, and an unloaded version is closed only once its in-flight requests finish, so hot reload drops
     no request;
-  * version states are START/LOADING/AVAILABLE/UNLOADING/END as in `GetModelStatus`.
+  * version states are START/LOADING/AVAILABLE/UNLOADING/END as in `GetModelStatus`;
+  * a version that fails to load is retried with exponential backoff (`load_retry_interval` doubling up to
+    `max_load_retry_interval`), as TF Serving retries loads, and early once its files changed and held still for a
+    poll (a copy completed, or a complete copy renamed in place); while it waits its status is LOADING with the last
+    error, so a half-copied export is served once it is complete instead of being given up on.
 
 Each version runs through the TF1 graph loader (`GraphSavedModel`), the same MetaGraph + checkpoint path as TF
 Serving's C++ SavedModelBundle.
@@ -27,7 +31,9 @@ from tfgan_zoo.export.graph_loader import GraphSavedModel, ServingError
 from tfgan_zoo.export.saved_model import list_versions, read_warmup_requests
 from tfgan_zoo.serving.config import ModelEntry
 
-MAX_LOAD_ATTEMPTS = 3
+#: default seconds before the first retry of a failed load; doubled after each failure up to the maximum
+DEFAULT_LOAD_RETRY_INTERVAL = 1.0
+DEFAULT_MAX_LOAD_RETRY_INTERVAL = 60.0
 
 
 class ServableVersion:
@@ -64,6 +70,10 @@ class ServableVersion:
             self.model.close()
 
     @property
+    def retired(self):
+        return self._retired
+
+    @property
     def in_flight(self):
         return self._refs
 
@@ -72,6 +82,25 @@ def _saved_model_present(path):
     return os.path.exists(os.path.join(path, "saved_model.pb")) or os.path.exists(
         os.path.join(path, "saved_model.pbtxt")
     )
+
+
+def _fingerprint(path):
+    """Names, sizes and modification times of a version directory's files: changes when a copy progresses or a
+    complete copy is renamed in place, which makes a failed version worth retrying at once."""
+    items = []
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        for f in sorted(files):
+            try:
+                st = os.stat(os.path.join(root, f))
+            except OSError:
+                continue
+            items.append((os.path.relpath(os.path.join(root, f), path), st.st_size, st.st_mtime_ns))
+    try:
+        items.append(("", 0, os.stat(path).st_ino))
+    except OSError:
+        pass
+    return tuple(items)
 
 
 def warm_up(model: GraphSavedModel, path) -> int:
@@ -98,9 +127,19 @@ class ModelManager:
             0 disables polling (no hot reload).
         discover_dir: also serve, with the latest policy, any model directory that appears under this directory.
         warmup: replay warm-up requests on load.
+        load_retry_interval: seconds before a failed load is retried; doubled after each further failure, up to
+            `max_load_retry_interval`. A version is never given up on while it is on disk and wanted, and it is
+            retried early when its files changed and then held still for one poll.
     """
 
-    def __init__(self, entries=(), poll_interval=1.0, discover_dir=None, warmup=True, intra_op_threads=0):
+    def __init__(self, entries=(), poll_interval=1.0, discover_dir=None, warmup=True, intra_op_threads=0,
+                 load_retry_interval=DEFAULT_LOAD_RETRY_INTERVAL,
+                 max_load_retry_interval=DEFAULT_MAX_LOAD_RETRY_INTERVAL):
+        if load_retry_interval < 0 or max_load_retry_interval < load_retry_interval:
+            raise ValueError(f"load_retry_interval ({load_retry_interval}) must be >= 0 and <= "
+                             f"max_load_retry_interval ({max_load_retry_interval}).")
+        self.load_retry_interval = float(load_retry_interval)
+        self.max_load_retry_interval = float(max_load_retry_interval)
         self._entries = {e.name: e for e in entries}
         self.poll_interval = float(poll_interval)
         self.discover_dir = os.fspath(discover_dir) if discover_dir else None
@@ -108,7 +147,9 @@ class ModelManager:
         self.intra_op_threads = intra_op_threads
         self._serving: dict = {}  # name -> {version: ServableVersion}; replaced, never mutated in place
         self._states: dict = {}  # name -> {version: [state, error_code, error_message]}
-        self._attempts: dict = {}  # (name, version) -> failed load attempts
+        # (name, version) -> [failed attempts, monotonic time of the next retry, fingerprint at the last failure,
+        #                     fingerprint at the last poll]
+        self._attempts: dict = {}
         self._lock = threading.RLock()
         self._sync_lock = threading.Lock()
         self._stop = threading.Event()
@@ -183,8 +224,15 @@ class ModelManager:
             current = dict(self._serving.get(entry.name, {}))
         # Load first (availability-preserving), newest first so that "latest" switches as early as possible.
         for version in sorted(wanted - set(current), reverse=True):
-            if self._attempts.get((entry.name, version), 0) >= MAX_LOAD_ATTEMPTS:
-                continue
+            failed = self._attempts.get((entry.name, version))
+            if failed is not None and time.monotonic() < failed[1]:
+                # Backing off. Retry early only when the files changed since the failure and then held still for
+                # one poll (a copy that completed, or a complete copy renamed in place; not one still in progress).
+                fp = _fingerprint(os.path.join(entry.base_path, str(version)))
+                settled = fp != failed[2] and fp == failed[3]
+                failed[3] = fp
+                if not settled:
+                    continue
             sv = self._load(entry, version)
             if sv is not None:
                 with self._lock:
@@ -197,6 +245,11 @@ class ModelManager:
         # new export does not take the model down). A version deleted from disk is always unloaded.
         wanted_up = any(v in current for v in wanted)
         retire = [v for v in current if v not in wanted and (wanted_up or v not in on_disk)]
+        for key in [k for k in self._attempts if k[0] == entry.name and k[1] not in wanted]:
+            del self._attempts[key]  # gone from disk or no longer wanted: forget its failures
+            state = self._states.get(entry.name, {}).get(key[1])
+            if state is not None and state[0] == "LOADING":
+                self._set_state(entry.name, key[1], "END", state[1], state[2])
         if retire:
             with self._lock:
                 versions = {v: sv for v, sv in self._serving.get(entry.name, {}).items() if v not in retire}
@@ -218,12 +271,18 @@ class ModelManager:
         except Exception as e:
             if model is not None:
                 model.close()
-            attempts = self._attempts.get((entry.name, version), 0) + 1
-            self._attempts[(entry.name, version)] = attempts
-            message = f"Failed to load {entry.name} version {version} from {path}: {str(e).strip()[:2000]}"
+            previous = self._attempts.get((entry.name, version))
+            attempts = (previous[0] if previous else 0) + 1
+            delay = min(self.max_load_retry_interval, self.load_retry_interval * 2 ** (attempts - 1))
+            fp = _fingerprint(path)
+            self._attempts[(entry.name, version)] = [attempts, time.monotonic() + delay, fp, fp]
+            message = (f"Failed to load {entry.name} version {version} from {path} (attempt {attempts}; retrying in "
+                       f"{delay:g} s, or sooner once its files change): {str(e).strip()[:2000]}")
             code = getattr(e, "code", "UNKNOWN") if isinstance(e, ServingError) else "UNKNOWN"
-            self._set_state(entry.name, version, "END", code, message)
-            logging.error("%s (attempt %d of %d)", message, attempts, MAX_LOAD_ATTEMPTS)
+            if code == "OK":
+                code = "UNKNOWN"
+            self._set_state(entry.name, version, "LOADING", code, message)
+            logging.error("%s", message)
             return None
         self._attempts.pop((entry.name, version), None)
         self._set_state(entry.name, version, "AVAILABLE")
@@ -292,6 +351,11 @@ class ModelManager:
         if not states:
             raise ServingError(f"Could not find any versions of model {name}", code="NOT_FOUND")
         return [(v, *states[v]) for v in sorted(states, reverse=True)]
+
+    def load_attempts(self, name, version) -> int:
+        """Failed load attempts of a version not loaded yet (0 once it loads)."""
+        failed = self._attempts.get((name, int(version)))
+        return failed[0] if failed else 0
 
     def available_versions(self, name) -> list:
         with self._lock:

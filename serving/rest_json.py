@@ -23,6 +23,9 @@ def parse_body(body: bytes) -> dict:
         doc = json.loads(body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else body)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InvalidInputError(f"JSON Parse error: {e}") from None
+    except RecursionError:
+        raise InvalidInputError("JSON Parse error: the document is nested too deeply; tensors have at most a few "
+                                "dimensions.") from None
     if not isinstance(doc, dict):
         raise InvalidInputError("JSON Value: the request body must be a JSON object, got " f"{type(doc).__name__}.")
     return doc
@@ -43,6 +46,8 @@ def to_array(value, dtype, name) -> np.ndarray:
         return np.asarray(_decode_b64(value), dtype=object)
     try:
         raw = np.asarray(value)
+    except RecursionError:
+        raise InvalidInputError(f"Input '{name}': the JSON value is nested too deeply.") from None
     except ValueError as e:  # ragged lists
         raise InvalidInputError(f"Input '{name}': the JSON value is not a rectangular tensor ({e}).") from None
     if raw.dtype == object:

@@ -112,8 +112,10 @@ def test_broken_new_version_is_reported_and_the_old_one_keeps_serving(tmp_path):
         server.manager.sync()
         with PredictClient(server.grpc_address, "dcgan") as client:
             status = {s["version"]: s for s in client.status()}
-            assert status[2]["state"] == "END" and status[2]["error_code"] != "OK"
+            # retried with backoff, so LOADING (not given up on), with the last error
+            assert status[2]["state"] == "LOADING" and status[2]["error_code"] != "OK"
             assert "Failed to load dcgan version 2" in status[2]["error_message"]
+            assert "retrying in" in status[2]["error_message"]
             assert status[1]["state"] == "AVAILABLE"
             inputs = example_batch(m1)
             np.testing.assert_allclose(client.predict(inputs)["images"], call_model(m1, inputs), atol=1e-6)
@@ -123,7 +125,49 @@ def test_broken_new_version_is_reported_and_the_old_one_keeps_serving(tmp_path):
             server.manager.sync()
             np.testing.assert_allclose(client.predict(inputs)["images"], call_model(m2, inputs), atol=1e-6)
             assert client.last_response.model_spec.version.value == 3
-            assert {s["version"]: s["state"] for s in client.status()}[1] == "END"
+            states = {s["version"]: s["state"] for s in client.status()}
+            assert states[1] == "END" and states[2] == "END"  # the removed broken version is no longer retried
+            assert server.manager.load_attempts("dcgan", 2) == 0
+    finally:
+        server.stop()
+
+
+def test_half_copied_version_is_retried_with_backoff_and_served_once_complete(tmp_path):
+    """A non-atomic copy (saved_model.pb first, variables much later) fails to load for a while; it is retried with
+    backoff (not blacklisted after 3 attempts) and served once the copy is complete."""
+    m1, m2, _ = _two_versions(tmp_path / "models")
+    staged = export_saved_model(m2, tmp_path / "staging", "dcgan", version=2)
+    server = serve(tmp_path / "models", poll_interval=0.05, rest_port=None, load_retry_interval=0.1,
+                   max_load_retry_interval=0.4)
+    try:
+        target = tmp_path / "models" / "dcgan" / "2"
+        os.makedirs(target)
+        shutil.copy(os.path.join(staged, "saved_model.pb"), target)  # the copy has started...
+        started = time.monotonic()
+        deadline = time.monotonic() + 60
+        while server.manager.load_attempts("dcgan", 2) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(max(0.0, 3.2 - (time.monotonic() - started)))  # well past the old 3-attempt blacklist
+        attempts = server.manager.load_attempts("dcgan", 2)
+        assert 4 <= attempts <= 15, attempts  # retried, but backing off (a retry per poll would be ~60)
+        with PredictClient(server.grpc_address, "dcgan") as client:
+            status = {s["version"]: s for s in client.status()}
+            assert status[2]["state"] == "LOADING" and "Failed to load dcgan version 2" in status[2]["error_message"]
+            assert status[1]["state"] == "AVAILABLE"
+            inputs = example_batch(m1)
+            client.predict(inputs)
+            assert client.last_response.model_spec.version.value == 1  # the old version serves meanwhile
+            assert time.monotonic() - started > 3  # the copy stayed incomplete for longer than 3 s
+            for entry in os.listdir(staged):  # ...and completes (variables, assets) seconds later
+                src = os.path.join(staged, entry)
+                if os.path.isdir(src):
+                    shutil.copytree(src, target / entry)
+                elif entry != "saved_model.pb":
+                    shutil.copy(src, target)
+            assert server.manager.wait_for_version("dcgan", 2, timeout=30)
+            np.testing.assert_allclose(client.predict(inputs)["images"], call_model(m2, inputs), atol=1e-6)
+            assert client.last_response.model_spec.version.value == 2
+            assert {s["version"]: s["error_code"] for s in client.status()}[2] == "OK"
     finally:
         server.stop()
 
