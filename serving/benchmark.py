@@ -2,6 +2,7 @@
 
     python -m tfgan_zoo.serving.benchmark                      # DCGAN and Pix2Pix digits configs
     python -m tfgan_zoo.serving.benchmark --configs zoo_configs/dcgan/dcgan_celeba_64.yaml --out bench.json
+    python -m tfgan_zoo.serving.benchmark --batching                 # 8 concurrent batch-1 clients, batching on/off
 
 For each config: build the model, give its generator random unit-scale weights (so quantization errors mean something;
 pass --checkpoint-free trained weights with --weights), export it, then time
@@ -15,6 +16,7 @@ distribution, real images from the config's data section for image inputs).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -119,6 +121,77 @@ def bench_model(config_path, workdir, batches=(1, 64), runs=30, weights=None, tf
     return result
 
 
+def batching_throughput(config_path=DEFAULT_CONFIGS[0], clients=8, seconds=10.0, params=None, workdir=None):
+    """Throughput of `clients` concurrent gRPC clients sending batch-1 `serving_default` requests, with server-side
+    batching off and on (`params`: `BatchingParameters` or a parameters file; default
+    `serving/batching_parameters.txt`).
+    Returns {"without": row, "with": row}, rows with requests/s and latency percentiles."""
+    import threading
+
+    import tfgan_zoo
+    from tfgan_zoo.export import export_saved_model
+    from tfgan_zoo.export.testing import example_batch, randomize_generator
+    from tfgan_zoo.serving import PredictClient, serve
+    from tfgan_zoo.serving.batching import BatchingParameters, read_batching_parameters
+
+    if params is None:
+        params = read_batching_parameters(os.path.join(os.path.dirname(__file__), "batching_parameters.txt"))
+    elif not isinstance(params, BatchingParameters):
+        params = read_batching_parameters(params)
+    model = randomize_generator(tfgan_zoo.build_model(tfgan_zoo.load_config(config_path)), seed=0)
+    name = model.registry_name
+    with tempfile.TemporaryDirectory(prefix="tfgan_zoo_batching_") as tmp:
+        export_saved_model(model, workdir or tmp, name)
+        out = {}
+        for label, batching in (("without", None), ("with", params)):
+            server = serve(workdir or tmp, poll_interval=0, rest_port=None, batching=batching,
+                           max_workers=max(16, 2 * clients))
+            latencies, errors, stop = [], [], threading.Event()
+            lock = threading.Lock()
+
+            def client(i):
+                inputs = example_batch(model, batch=1, seed=i)
+                with PredictClient(server.grpc_address, name, timeout=60) as c:
+                    c.predict(inputs)  # connect and warm up outside the timed window
+                    ready.wait()
+                    while not stop.is_set():
+                        t = time.perf_counter()
+                        try:
+                            c.predict(inputs)
+                        except Exception as e:  # noqa: BLE001
+                            errors.append(repr(e))
+                            continue
+                        with lock:
+                            latencies.append(time.perf_counter() - t)
+
+            ready = threading.Event()
+            threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+            try:
+                for t in threads:
+                    t.start()
+                time.sleep(1.0)
+                ready.set()
+                start = time.perf_counter()
+                time.sleep(seconds)
+                stop.set()
+                for t in threads:
+                    t.join(timeout=60)
+                elapsed = time.perf_counter() - start
+                stats = server.core.batching.stats() if server.core.batching is not None else None
+            finally:
+                stop.set()
+                server.stop()
+            ms = np.asarray(latencies) * 1000.0
+            out[label] = {"clients": clients, "requests": len(latencies), "errors": len(errors),
+                          "requests_per_s": round(len(latencies) / elapsed, 1),
+                          "p50_ms": round(float(np.percentile(ms, 50)), 2) if len(ms) else None,
+                          "p99_ms": round(float(np.percentile(ms, 99)), 2) if len(ms) else None,
+                          "batching": stats}
+            if stats and stats["batches"]:
+                out[label]["mean_requests_per_batch"] = round(stats["batched_requests"] / stats["batches"], 2)
+    return {"config": config_path, "model": name, "parameters": dataclasses.asdict(params), **out}
+
+
 def to_markdown(results):
     lines = []
     for r in results:
@@ -150,8 +223,23 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=30, help="Timed calls per batch-1 measurement.")
     parser.add_argument("--tflite_modes", nargs="+", default=None)
     parser.add_argument("--out", default=None, help="Write the results as JSON here.")
+    parser.add_argument("--batching", action="store_true",
+                        help="Only measure server-side batching: --clients concurrent batch-1 gRPC clients for "
+                        "--seconds, with and without batching (the first --configs entry).")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--batching_parameters_file", default=None,
+                        help="Batching parameters for --batching (default serving/batching_parameters.txt).")
     args = parser.parse_args(argv)
     import tensorflow as tf
+
+    if args.batching:
+        doc = batching_throughput(args.configs[0], args.clients, args.seconds, args.batching_parameters_file)
+        print(json.dumps(doc, indent=1))
+        if args.out:
+            with open(args.out, "w") as f:
+                json.dump(doc, f, indent=2)
+        return 0
 
     results = []
     with tempfile.TemporaryDirectory(prefix="tfgan_zoo_bench_") as tmp:

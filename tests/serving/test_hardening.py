@@ -213,3 +213,38 @@ def test_soak_script_bounded_run(tmp_path):
     assert report["versions_exported"] >= 1 and report["versions_removed"] >= 1, report["version_log"]
     assert report["bad_requests"] > 0 and set(report["errors"]) >= {"INVALID_ARGUMENT", "NOT_FOUND"}
     assert report["bad_requests_answered_wrongly"] == 0, report["wrong_answers"][:5]
+
+
+# ----------------------------------------------------------------------------------------------- CLI
+def test_serve_cli_hardening_flags(base, tmp_path):
+    import argparse
+
+    from tfgan_zoo.serving.cli_commands import add_serve_parser, run_serve
+
+    parser = argparse.ArgumentParser()
+    add_serve_parser(parser.add_subparsers())
+    defaults = parser.parse_args(["serve", "--model_base_path", str(base)])
+    assert (defaults.max_images_per_request, defaults.max_response_bytes, defaults.rest_read_timeout_seconds) == (
+        4096, 256 * 1024 * 1024, 30.0)
+    assert not defaults.enable_batching and defaults.batching_parameters_file is None
+    params_file = os.path.join(repo_root(), "serving", "batching_parameters.txt")
+    args = parser.parse_args(["serve", "--model_base_path", str(base), "--port", "0", "--rest_api_port", "0",
+                              "--file_system_poll_wait_seconds", "0", "--max_images_per_request", "3",
+                              "--max_response_bytes", "100000", "--rest_read_timeout_seconds", "2",
+                              "--batching_parameters_file", params_file, "--load_retry_interval_seconds", "0.5",
+                              "--max_load_retry_interval_seconds", "4"])
+    server = run_serve(args, block=False)
+    try:
+        assert (server.core.limits.max_images_per_request, server.core.limits.max_response_bytes) == (3, 100000)
+        assert server.core.batching.params.max_batch_size == 64
+        assert (server.manager.load_retry_interval, server.manager.max_load_retry_interval) == (0.5, 4.0)
+        with PredictClient(server.grpc_address, "dcgan", timeout=30) as client:
+            code, details = _grpc_error(lambda: client.generate(seed=0, num_images=4))
+            assert code == grpc.StatusCode.INVALID_ARGUMENT and "at most 3" in details
+    finally:
+        server.stop()
+    bad = tmp_path / "batching.txt"
+    bad.write_text("max_batch_size { value: 0 }\n")
+    args = parser.parse_args(["serve", "--model_base_path", str(base), "--batching_parameters_file", str(bad)])
+    with pytest.raises(SystemExit, match="max_batch_size must be a positive integer"):
+        run_serve(args, block=False)
