@@ -457,7 +457,14 @@ def main(argv=None) -> int:
     try:
         import tfgan_zoo
 
-        if tfgan_zoo.load_config(args.config, list(args.set or [])).data.source == "digits_printed":
+        source = tfgan_zoo.load_config(args.config, list(args.set or [])).data.source
+        if source == "digits_attributes":  # multi-domain (StarGAN): judged by evaluation.multi_domain
+            from tfgan_zoo.pretrained.build_multi_domain import build_multi_domain_preset
+
+            build_multi_domain_preset(args.config, args.steps, args.name, args.out_dir, args.workdir, args.set,
+                                      args.max_mb, args.verbose)
+            return 0
+        if source == "digits_printed":
             build_two_domain_preset(args.config, args.steps, args.name, args.out_dir, args.workdir, args.set,
                                     args.max_mb, args.verbose)
             return 0
