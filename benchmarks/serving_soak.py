@@ -10,9 +10,11 @@ It exports a tiny DCGAN, serves it in this process (hot reload every 0.2 s), and
     limit, a negative TensorProto dimension, an unknown signature, deeply nested JSON, a stalled REST body; each must
     get its expected status code;
   * a version changer: every `--version_every` s it exports a new version, waits until it serves, and deletes the
-    previous one from disk.
+    previous one from disk (the versions are exported before the soak starts and copied in, hidden then renamed,
+    so the memory measured is the server's and not the exporter's).
 It prints (and returns from `run`) the number of valid requests and of failed ones (must be 0), the count per error
-kind, and the server's resident memory (RSS) at start, middle and end, after the large requests.
+kind, the server's resident memory (RSS) at start, after warm-up, middle, end and peak, and RSS around one large
+allowed request made at the end (before, right after, 3 s later: memory handed back).
 """
 
 from __future__ import annotations
@@ -186,16 +188,18 @@ def _bad_requests(server, tally, stop, over_bytes_images):
         channel.close()
 
 
-def _version_changer(server, base, model, stop, every, counts, log):
-    from tfgan_zoo.export import export_saved_model
+def _version_changer(server, base, staged, stop, every, counts, log):
     from tfgan_zoo.export.saved_model import list_versions
-    from tfgan_zoo.export.testing import randomize_generator
 
     path = os.path.join(base, "dcgan")
     while not stop.wait(every):
         try:
-            randomize_generator(model, seed=len(list_versions(path)) + counts["exported"] + 1)
-            new = int(os.path.basename(export_saved_model(model, base, "dcgan")))
+            # a new version: one of the staged exports, copied under a hidden name and renamed into place (as an
+            # export does), so the memory measured is the server's, not the exporter's
+            new = list_versions(path)[-1] + 1
+            tmp = os.path.join(path, f".incoming-{new}")
+            shutil.copytree(staged[counts["exported"] % len(staged)], tmp)
+            os.rename(tmp, os.path.join(path, str(new)))
             counts["exported"] += 1
             if not server.manager.wait_for_version("dcgan", new, timeout=60):
                 log.append(f"version {new} was not served within 60 s")
@@ -208,8 +212,35 @@ def _version_changer(server, base, model, stop, every, counts, log):
             log.append(f"version change failed: {e!r}")
 
 
-def run(seconds=60.0, workdir=None, clients=4, version_every=5.0, large_images=20000, large_every=5.0,
-        batching=None, verbose=False) -> dict:
+class _RssMonitor(threading.Thread):
+    def __init__(self, every=0.5):
+        super().__init__(name="soak-rss", daemon=True)
+        self.every, self.samples, self._halt = every, [], threading.Event()
+
+    def run(self):
+        while not self._halt.wait(self.every):
+            self.samples.append(rss_mb())
+
+    def stop(self):
+        self._halt.set()
+        self.join(timeout=5)
+
+
+def _large_request_memory(server, images, settle=3.0):
+    """RSS before one large allowed `sample` request, right after it, and `settle` s later (memory handed back)."""
+    from tfgan_zoo.serving import PredictClient
+
+    before = rss_mb()
+    with PredictClient(server.grpc_address, "dcgan", timeout=120) as client:
+        client.generate(seed=0, num_images=images)
+    after = rss_mb()
+    time.sleep(settle)
+    return {"images": images, "before": round(before, 1), "right_after": round(after, 1),
+            f"after_{settle:g}s": round(rss_mb(), 1)}
+
+
+def run(seconds=60.0, workdir=None, clients=4, version_every=5.0, large_images=50000, large_every=5.0,
+        batching=None, staged_versions=3, settle=3.0) -> dict:
     """Runs the soak for `seconds`; returns the report (see the module docstring)."""
     from tfgan_zoo.export import export_saved_model
     from tfgan_zoo.export.testing import build_tiny, randomize_generator
@@ -220,6 +251,10 @@ def run(seconds=60.0, workdir=None, clients=4, version_every=5.0, large_images=2
     base = os.path.join(workdir, "models")
     model = randomize_generator(build_tiny("dcgan"), seed=1)
     export_saved_model(model, base, "dcgan")
+    staged = []  # the versions the changer rotates in, exported before the soak starts
+    for i in range(staged_versions):
+        randomize_generator(model, seed=2 + i)
+        staged.append(export_saved_model(model, os.path.join(workdir, "staged"), "dcgan", version=i + 1))
     latent_dim = int(model.latent_dim)
     shape = (None, latent_dim, *[int(d) for d in model.inference_generator.output.shape[1:]])
     sample_bytes = 4 * (int(np.prod(shape[2:])) + latent_dim)
@@ -230,6 +265,7 @@ def run(seconds=60.0, workdir=None, clients=4, version_every=5.0, large_images=2
                    rest_read_timeout=1.0, batching=batching, load_retry_interval=0.5, max_load_retry_interval=5.0)
     tally, stop, counts, log = _Tally(), threading.Event(), {"exported": 0, "removed": 0}, []
     rss = {"start": round(rss_mb(), 1)}
+    monitor = _RssMonitor()
     threads = [threading.Thread(target=_valid_client, name=f"soak-valid-{i}", daemon=True,
                                 args=(server, tally, stop, i, large_images, large_every, shape))
                for i in range(clients)]
@@ -237,13 +273,16 @@ def run(seconds=60.0, workdir=None, clients=4, version_every=5.0, large_images=2
                                     args=(server, tally, stop, large_images + 1)))
     changer_stop = threading.Event()
     changer = threading.Thread(target=_version_changer, name="soak-versions", daemon=True,
-                               args=(server, base, model, changer_stop, version_every, counts, log))
+                               args=(server, base, staged, changer_stop, version_every, counts, log))
     start = time.monotonic()
     try:
+        monitor.start()
         for t in threads:
             t.start()
         changer.start()
-        time.sleep(seconds / 2)
+        time.sleep(min(seconds / 4, 10.0))
+        rss["after_warmup"] = round(rss_mb(), 1)
+        time.sleep(max(0.0, seconds / 2 - (time.monotonic() - start)))
         rss["middle"] = round(rss_mb(), 1)
         time.sleep(max(0.0, seconds - (time.monotonic() - start)))
     finally:
@@ -253,8 +292,11 @@ def run(seconds=60.0, workdir=None, clients=4, version_every=5.0, large_images=2
             t.join(timeout=60)
         changer.join(timeout=120)
         elapsed = time.monotonic() - start
-        time.sleep(3.0)  # let the server hand back what the last large answers used
+        time.sleep(settle)  # let the server hand back what the last large answers used
         rss["end"] = round(rss_mb(), 1)
+        monitor.stop()
+        rss["peak"] = round(max(monitor.samples + [rss["end"]]), 1)
+        large = _large_request_memory(server, large_images, settle) if large_images else None
         stats = server.core.batching.stats() if server.core.batching is not None else None
         server.stop()
         if own:
@@ -273,7 +315,8 @@ def run(seconds=60.0, workdir=None, clients=4, version_every=5.0, large_images=2
         "versions_removed": counts["removed"],
         "version_log": log,
         "rss_mib": rss,
-        "large_request_images": large_images,
+        "rss_growth_after_warmup_mib": round(rss["end"] - rss["after_warmup"], 1),
+        "large_request_rss_mib": large,
         "batching": stats,
     }
     return report
@@ -284,7 +327,7 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=60.0, help="How long to drive the server (default 60).")
     parser.add_argument("--clients", type=int, default=4, help="Concurrent valid clients.")
     parser.add_argument("--version_every", type=float, default=5.0, help="Seconds between version changes.")
-    parser.add_argument("--large_images", type=int, default=20000,
+    parser.add_argument("--large_images", type=int, default=50000,
                         help="Images of the periodic large (allowed) `sample` request.")
     parser.add_argument("--large_every", type=float, default=5.0, help="Seconds between large requests.")
     parser.add_argument("--batching", default=None, help="A batching parameters file: soak with batching on.")

@@ -207,7 +207,8 @@ def test_soak_script_bounded_run(tmp_path):
         from benchmarks import serving_soak
     finally:
         sys.path.remove(repo_root())
-    report = serving_soak.run(seconds=6, workdir=str(tmp_path), clients=3, version_every=2.0)
+    report = serving_soak.run(seconds=5, workdir=str(tmp_path), clients=3, version_every=1.5, large_images=2000,
+                              large_every=2.0, staged_versions=1, settle=0.5)
     assert report["valid_requests"] > 20
     assert report["failed_valid_requests"] == 0, report["failures"][:5]
     assert report["versions_exported"] >= 1 and report["versions_removed"] >= 1, report["version_log"]
