@@ -77,6 +77,10 @@ def _cmd_sample(args):
 
         a, _, b, _ = two_domain_arrays(config.data.source, config.data.image_size, config.data.channels, "test")
         sources = a if args.direction == "a_to_b" else b
+    elif model.task.multi_domain and config.data.source == "digits_attributes":  # held-out images, random targets
+        from tfgan_zoo.data.digit_attributes import load_digit_attributes
+
+        sources = load_digit_attributes(config.data.image_size, config.data.channels, "test")[0]
     elif model.task.image_input:  # translate held-out source images of the configured data
         from tfgan_zoo.data import load_arrays
 

@@ -52,7 +52,7 @@ def domain_accuracy(images, domains) -> float:
 
 
 def multi_domain_report(model, split="test", n=None) -> dict:
-    """Judges a translator with `model.translate(images, target_labels)` over the attributes printed / bold / oblique.
+    """Judges a translator with `model.translate(images, target_labels, batch_size)` over printed / bold / oblique.
 
     Args:
         model: the translator (its `image_size` / `channels` set the images it is fed; labels are the 3 attributes).
@@ -78,8 +78,8 @@ def multi_domain_report(model, split="test", n=None) -> dict:
         if not len(rows):
             continue
         target = np.repeat(table[t][None], len(rows), axis=0)
-        out = np.asarray(model.translate(images[rows], target), np.float32)
-        back = np.asarray(model.translate(out, labels[rows]), np.float32)
+        out = np.asarray(model.translate(images[rows], target, batch_size=256), np.float32)
+        back = np.asarray(model.translate(out, labels[rows], batch_size=256), np.float32)
         rate = domain_accuracy(out, np.full(len(rows), t))
         content = content_accuracy(out, digits[rows])
         per_target[name] = {"target_domain_rate": round(rate, 4), "content_accuracy": round(content, 4),

@@ -63,11 +63,45 @@ TWO_DOMAIN_HEADER = (
 )
 
 
+#: datasets whose presets have a table of their own below the others (not the digits or two-domain tables); the
+#: few-shot preset (`typeface_digits`) is judged by `tfgan_zoo.evaluation.few_shot` and listed in its preset.json.
+OWN_TABLES = ("digits_attributes", "typeface_digits")
+
+
 def _presets(assets, two_domain):
     for path in sorted(Path(assets).glob(f"*/{PRESET_FILE}")):
         cfg = json.loads(path.read_text())
-        if (cfg.get("metadata", {}).get("dataset") == "digits_printed") == two_domain:
+        dataset = cfg.get("metadata", {}).get("dataset")
+        if dataset not in OWN_TABLES and (dataset == "digits_printed") == two_domain:
             yield cfg
+
+
+MULTI_DOMAIN_HEADER = (
+    "| preset | model | data, size | target-domain rate ↑ (untrained) | content accuracy ↑ (untrained) | "
+    "reconstruction L1 ↓ (untrained) | steps (batch) | training time | weights |\n|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def multi_domain_rows(assets=ASSETS) -> list[str]:
+    """One markdown row per shipped multi-domain preset (`digits_attributes`, judged by `multi_domain_report`)."""
+    rows = []
+    for path in sorted(Path(assets).glob(f"*/{PRESET_FILE}")):
+        cfg = json.loads(path.read_text())
+        meta = cfg.get("metadata", {})
+        if meta.get("dataset") != "digits_attributes":
+            continue
+        record = meta["metrics"][0]
+        report, untrained = record["values"], record["untrained"]
+        training = meta.get("training", {})
+        cells = [f"`{cfg['name']}`", f"`{cfg['model']}`",
+                 f"handwritten / printed × bold × oblique digits, {meta['resolution']}²"]
+        cells += [f"{report[k]:{fmt}} ({untrained[k]:{fmt}})" for k, fmt in
+                  (("target_domain_rate", ".2f"), ("content_accuracy", ".2f"), ("cycle_l1", ".3f"))]
+        cells += [f"{training['steps']:,} ({training['batch_size']})" if "steps" in training else "—",
+                  _minutes(training["seconds"]) if "seconds" in training else "—",
+                  f"{cfg['weights']['bytes'] / 1e6:.2f} MB"]
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
 
 
 def _pair(report, key, fmt="{:.2f}"):
@@ -136,6 +170,11 @@ def preset_table(assets=ASSETS) -> str:
     if two_domain:
         table += "\n\nTwo-domain presets (held-out handwritten ↔ printed digits):\n\n" + TWO_DOMAIN_HEADER + "\n"
         table += "\n".join(two_domain)
+    multi_domain = multi_domain_rows(assets)
+    if multi_domain:
+        table += ("\n\nMulti-domain presets (held-out digits, each translated into the four domains it is not in; "
+                  "`tfgan_zoo.evaluation.multi_domain`):\n\n" + MULTI_DOMAIN_HEADER + "\n")
+        table += "\n".join(multi_domain)
     return table
 
 
