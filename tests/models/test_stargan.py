@@ -145,3 +145,37 @@ def test_digits_attributes_source_and_batches():
         build_dataset(config.data, "unconditional", 4)
     with pytest.raises(ValueError, match=r"float domain labels \[B, 3\]"):
         model.task.split_batch(model, (x, tf.zeros([4], tf.int32)))
+
+
+def test_celeba_rafd_mask_vector_batches_train_offline(tmp_path):
+    """The paper's CelebA + RaFD config on mock CelebA and a RaFD folder in the official layout: labels are
+    [CelebA block, RaFD one-hot, mask], each example's dataset named by the mask, and the mixed batches train."""
+    import keras
+    import tensorflow_datasets as tfds
+    from PIL import Image
+
+    from tfgan_zoo.training import build_and_compile
+
+    rafd = tmp_path / "RaFD" / "train"
+    for i, name in enumerate(["angry", "contemptuous", "disgusted", "fearful", "happy", "neutral", "sad", "surprised"]):
+        (rafd / name).mkdir(parents=True)
+        Image.fromarray(np.full((20, 20, 3), 30 * i, np.uint8)).save(rafd / name / "face.jpg")
+    cfg = tfgan_zoo.load_config("zoo_configs/stargan/stargan_celebarafd_128.yaml", [
+        f"data.path={tmp_path / 'RaFD'}", "data.image_size=32", "model.params.image_size=32", "train.batch_size=4",
+        "model.params.g_conv_dim=4", "model.params.d_conv_dim=4", "model.params.g_repeat_num=1",
+        "model.params.d_repeat_num=3", "model.params.n_critic=1"])
+    with tfds.testing.mock_data(num_examples=8):
+        keras.utils.set_random_seed(0)
+        model = build_and_compile(cfg)
+        ds, _ = build_dataset(cfg.data, model.task, 16)
+        images, labels = (t.numpy() for t in next(iter(ds)))
+        history = model.fit(build_dataset(cfg.data, model.task, 4)[0], steps_per_epoch=1, epochs=1, verbose=0).history
+    assert images.shape == (16, 32, 32, 3) and labels.shape == (16, 15)
+    mask = labels[:, 13:]
+    np.testing.assert_array_equal(mask.sum(1), 1.0)
+    celeba, rafd_rows = mask[:, 0] == 1, mask[:, 1] == 1
+    assert celeba.any() and rafd_rows.any()
+    np.testing.assert_array_equal(labels[celeba, 5:13], 0.0)  # CelebA rows: no expression
+    np.testing.assert_array_equal(labels[rafd_rows, :5], 0.0)  # RaFD rows: no CelebA attributes ...
+    np.testing.assert_array_equal(labels[rafd_rows, 5:13].sum(1), 1.0)  # ... and exactly one expression
+    assert all(np.isfinite(v).all() for v in history.values())
