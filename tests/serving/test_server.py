@@ -26,10 +26,26 @@ MAX_REQUEST_BYTES = 512 * 1024
 
 @pytest.fixture(scope="module")
 def server(zoo):
-    zoo.export_all()
+    # The models the error tests use; every other model is exported by the first test that needs it (`served`), so
+    # no single setup pays for the whole zoo under one test's timeout.
+    zoo.export_all(["dcgan", "cgan", "pix2pix"])
     srv = serve(zoo.base_dir, poll_interval=0, max_request_bytes=MAX_REQUEST_BYTES)
     yield srv
     srv.stop()
+
+
+@pytest.fixture
+def served(zoo, server):
+    """`served(name)` -> (model, version dir): exports `name` if this session has not, and has the server load it."""
+
+    def get(name):
+        model, path = zoo.get(name)
+        if 1 not in server.manager.available_versions(name):
+            server.manager.sync()
+        assert server.manager.wait_for_version(name, 1, timeout=60), server.manager.status(name)
+        return model, path
+
+    return get
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +71,8 @@ def _abort_code(call, *args):
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_grpc_predict_equals_in_process(zoo, server, name):
-    model, _ = zoo.get(name)
+def test_grpc_predict_equals_in_process(served, server, name):
+    model, _ = served(name)
     inputs = example_batch(model, batch=3, seed=2)
     with PredictClient(server.grpc_address, name, timeout=30) as client:
         out = client.predict(inputs)
@@ -86,8 +102,8 @@ def test_grpc_predict_equals_in_process(zoo, server, name):
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_rest_predict_row_and_columnar_equal_in_process(zoo, server, name):
-    model, _ = zoo.get(name)
+def test_rest_predict_row_and_columnar_equal_in_process(served, server, name):
+    model, _ = served(name)
     inputs = example_batch(model, batch=2, seed=3)
     ref = call_model(model, inputs)
     client = RestClient(server.rest_address, name)
@@ -102,8 +118,8 @@ def test_rest_predict_row_and_columnar_equal_in_process(zoo, server, name):
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_metadata_and_status(zoo, server, name):
-    model, path = zoo.get(name)
+def test_metadata_and_status(served, server, name):
+    model, path = served(name)
     with PredictClient(server.grpc_address, name) as client:
         meta = client.metadata()
         assert set(meta) == set(model.serving_signatures())
