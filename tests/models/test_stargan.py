@@ -116,6 +116,11 @@ def test_edit_sets_names_and_moves_the_mask():
     np.testing.assert_allclose(model.edit(images, set={"y": 1}, labels=labels), model.translate(images, expected),
                                atol=1e-6)
     assert model.edit(images, set={"x": 0}).shape == images.shape  # labels estimated by D_cls
+    celeba = tfgan_zoo.build_model("stargan", **{**TINY, "channels": 3})  # the paper's 5 CelebA attributes
+    faces = np.random.default_rng(2).uniform(-1, 1, (1, 32, 32, 3)).astype("float32")
+    black_male_young = np.array([[1, 0, 0, 1, 1]], np.float32)
+    np.testing.assert_allclose(celeba.edit(faces, set={"Blond_Hair": 1}, labels=black_male_young),
+                               celeba.translate(faces, [[0, 1, 0, 1, 1]]), atol=1e-6)  # one hair colour at a time
     with pytest.raises(ValueError, match="Unknown attribute"):
         model.edit(images, set={"blond": 1})
     with pytest.raises(ValueError, match=r"target labels must have shape \[2, 7\]"):

@@ -11,6 +11,7 @@ import pytest
 
 from tests.pretrained.test_convert import _nchw, conv2d, conv_transpose2d, instance_norm, relu, write_torch_zip
 from tfgan_zoo.models.stargan.stargan_convert import stargan_from_pytorch
+from tfgan_zoo.pretrained.convert import _cli
 from tfgan_zoo.utils.conversion import ConversionError
 
 SIZE, G_DIM, D_DIM, BLOCKS, D_REPEAT = 32, 4, 4, 2, 3
@@ -139,3 +140,18 @@ def test_strict_errors_name_the_problem(tmp_path):
         stargan_from_pytorch({"G": g_path, "D": write_torch_zip(tmp_path / "100-D.ckpt", d_sd)}, image_size=64)
     with pytest.raises(FileNotFoundError, match="iterations present"):
         stargan_from_pytorch(tmp_path, iteration=5)
+
+
+def test_convert_command_writes_a_preset(tmp_path):
+    import tfgan_zoo
+
+    rng = np.random.default_rng(5)
+    models = tmp_path / "models"
+    models.mkdir()
+    write_torch_zip(models / "300-G.ckpt", official_generator_state_dict(rng, 5))
+    write_torch_zip(models / "300-D.ckpt", official_discriminator_state_dict(rng, 5))
+    assert _cli(["stargan", str(models), "--out", str(tmp_path / "preset")]) == 0
+    converted = stargan_from_pytorch(models)
+    loaded = tfgan_zoo.from_preset(str(tmp_path / "preset"))
+    x = rng.uniform(-1, 1, (2, SIZE, SIZE, 3)).astype(np.float32)
+    np.testing.assert_allclose(loaded.edit(x, set={"Male": 1}), converted.edit(x, set={"Male": 1}), atol=1e-6)

@@ -30,6 +30,8 @@ from tfgan_zoo.layers.minibatch_discrimination import gather_global_batch
 from tfgan_zoo.layers.random import replica_info
 
 DATASET_KINDS = ("multi_label", "one_hot")
+#: attributes of which at most one is on (the official test code's hair colours): `edit` setting one clears the others.
+EXCLUSIVE_ATTRIBUTES = ("Black_Hair", "Blond_Hair", "Brown_Hair", "Gray_Hair")
 
 
 class MultiDomainTranslationGAN(BaseGAN):
@@ -221,8 +223,9 @@ class MultiDomainTranslationGAN(BaseGAN):
         """Edits named attributes: `edit(images, set={"Blond_Hair": 1})` translates each image into its own labels
         with the named entries changed. `labels` (`[N, label_dim]`) are the images' labels; None estimates them with
         the discriminator's domain classifier (`estimate_labels`). Setting a name of a one-hot dataset to 1 clears
-        the other names of that dataset; setting a name of another dataset than the image's moves the mask to it
-        and clears the old dataset's block."""
+        the other names of that dataset, and setting a hair colour (`EXCLUSIVE_ATTRIBUTES`) clears the others, as the
+        official test code; setting a name of another dataset than the image's moves the mask to it and clears the
+        old dataset's block."""
         if not isinstance(set, dict) or not set:
             raise ValueError("set must be a non-empty dict {attribute name: 0 or 1}, e.g. {'Blond_Hair': 1}.")
         unknown = sorted(k for k in set if k not in self._label_names)
@@ -245,5 +248,9 @@ class MultiDomainTranslationGAN(BaseGAN):
                 labels[:, self.num_attributes + k] = 1.0
             if kind == "one_hot" and float(value):
                 labels[:, start:start + size] = 0.0
+            elif name in EXCLUSIVE_ATTRIBUTES and float(value):  # one hair colour at a time, as the official code
+                for other in EXCLUSIVE_ATTRIBUTES:
+                    if other in self._label_names[start:start + size]:
+                        labels[:, self._label_names.index(other)] = 0.0
             labels[:, index] = float(value)
         return self.translate(images, labels, batch_size)

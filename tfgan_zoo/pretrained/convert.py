@@ -144,11 +144,12 @@ def _cli(argv=None) -> int:
     the D_A/D_B ones): the full model, written as a preset folder; or one generator .pth: a standalone network,
     written as a .keras or .weights.h5 file (or, with --out a folder, a cyclegan preset with that generator as
     a_to_b). For stylegan2 the checkpoint is the .npz of the official Gs network's variables (see
-    `tfgan_zoo.models.stylegan2.stylegan2_convert`), with `--discriminator D.npz` optionally."""
+    `tfgan_zoo.models.stylegan2.stylegan2_convert`), with `--discriminator D.npz` optionally. For stargan it is the
+    official `models/` folder (the highest `<iters>-G.ckpt` / `-D.ckpt`) or one `-G.ckpt`."""
     import argparse
 
     p = argparse.ArgumentParser(prog="python -m tfgan_zoo.pretrained.convert", description=__doc__.splitlines()[0])
-    p.add_argument("kind", choices=("pix2pix", "cyclegan", "stylegan2"))
+    p.add_argument("kind", choices=("pix2pix", "cyclegan", "stylegan2", "stargan"))
     p.add_argument("checkpoint")
     p.add_argument("--out", default=None,
                    help="a preset folder to write; cyclegan from one generator .pth: a .keras or .weights.h5 file")
@@ -171,6 +172,11 @@ def _cli(argv=None) -> int:
             elif args.kind == "cyclegan":
                 model = cyclegan_from_pytorch(args.checkpoint, strict=not args.lenient, image_size=args.image_size)
                 origin = "junyanz/pytorch-CycleGAN-and-pix2pix"
+            elif args.kind == "stargan":  # the official models/ folder (<iters>-G.ckpt, -D.ckpt) or one -G.ckpt
+                from tfgan_zoo.models.stargan.stargan_convert import stargan_from_pytorch
+
+                model = stargan_from_pytorch(args.checkpoint, strict=not args.lenient)
+                origin = "yunjey/stargan"
             else:
                 from tfgan_zoo.models.stylegan2.stylegan2_convert import stylegan2_from_official
 
