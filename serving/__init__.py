@@ -9,6 +9,7 @@
 See serving/README.md for TensorFlow Serving itself (models.config, batching, docker compose).
 """
 
+from tfgan_zoo.serving.batching import BatchingParameters, read_batching_parameters
 from tfgan_zoo.serving.client import PredictClient, RestClient, RestError, metadata_from_json
 from tfgan_zoo.serving.config import (
     ModelEntry,
@@ -18,10 +19,18 @@ from tfgan_zoo.serving.config import (
     write_model_config,
 )
 from tfgan_zoo.serving.manager import ModelManager
-from tfgan_zoo.serving.server import DEFAULT_MAX_REQUEST_BYTES, HTTP_STATUS, ModelServer, serve, wait_until_serving
+from tfgan_zoo.serving.server import (
+    DEFAULT_MAX_REQUEST_BYTES,
+    HTTP_STATUS,
+    ModelServer,
+    RequestLimits,
+    serve,
+    wait_until_serving,
+)
 
 __all__ = [
     "serve", "ModelServer", "ModelManager", "PredictClient", "RestClient", "RestError", "metadata_from_json",
     "ModelEntry", "entries_from_dir", "model_config_text", "read_model_config", "write_model_config",
-    "wait_until_serving", "DEFAULT_MAX_REQUEST_BYTES", "HTTP_STATUS",
+    "wait_until_serving", "DEFAULT_MAX_REQUEST_BYTES", "HTTP_STATUS", "RequestLimits", "BatchingParameters",
+    "read_batching_parameters",
 ]
