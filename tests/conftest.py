@@ -17,7 +17,7 @@ except RuntimeError:  # already initialised by another conftest; the check below
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # --doctest-modules imports every .py file it collects; this one is a worker script run as a subprocess.
-collect_ignore = ["training/mwms_worker.py"]
+collect_ignore = ["training/mwms_worker.py", "run_suite.py"]
 
 
 def tiny_config_path(name):

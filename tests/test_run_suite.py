@@ -1,0 +1,44 @@
+"""The test command's sharding: consecutive, complete, files kept together where a file fits in a shard."""
+
+import importlib.util
+import os
+
+_spec = importlib.util.spec_from_file_location("run_suite", os.path.join(os.path.dirname(__file__), "run_suite.py"))
+run_suite = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(run_suite)
+
+
+def _ids(sizes):
+    return [f"tests/f{i}.py::t{j}" for i, n in enumerate(sizes) for j in range(n)]
+
+
+def test_shards_are_consecutive_complete_and_keep_files_together():
+    ids = _ids([10, 10, 10, 10, 10, 10])
+    parts = run_suite.shards(ids, 3)
+    assert sum(parts, []) == ids and len(parts) == 3
+    assert [len(p) for p in parts] == [20, 20, 20]
+    for part in parts[:-1]:
+        nxt = parts[parts.index(part) + 1]
+        assert part[-1].split("::")[0] != nxt[0].split("::")[0], "a file was split although it fits a shard"
+
+
+def test_a_file_larger_than_a_shard_is_cut_and_tiny_runs_have_one_shard():
+    ids = _ids([5, 90, 5])
+    parts = run_suite.shards(ids, 4)
+    assert sum(parts, []) == ids and max(len(p) for p in parts) <= 1.5 * len(ids) / 4 + 1
+    assert run_suite.shards(ids[:1], 5) == [ids[:1]]
+
+
+def test_paths_choose_the_collection_and_options_reach_every_shard(monkeypatch):
+    calls = []
+
+    class Done:
+        returncode = 0
+
+    monkeypatch.setattr(run_suite, "collect", lambda args: _ids([3, 3]))
+    monkeypatch.setattr(run_suite.subprocess, "run", lambda cmd, cwd: calls.append(cmd) or Done())
+    monkeypatch.setenv("TFGAN_ZOO_TEST_SHARDS", "2")
+    assert run_suite.main(["tests/config", "-m", "not slow"]) == 0
+    assert len(calls) == 2
+    for cmd in calls:
+        assert cmd[3:7] == ["-n", "2", "-m", "not slow"] and "tests/config" not in cmd
