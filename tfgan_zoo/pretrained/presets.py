@@ -14,8 +14,9 @@ preset.json also records the optimizers the preset was trained with (`training_o
 `$TFGAN_ZOO_PRESETS/<name>/` (an offline mirror), the copy shipped in `tfgan_zoo/pretrained/assets/<name>/`, the
 download cache `~/.keras/tfgan_zoo/presets/<name>/`, and finally the registered URL, fetched with
 `keras.utils.get_file`. A registered name always means the registered preset: a folder of that name in the working
-directory is not picked up (load it as `./name`). Every failure is a `PresetError`. Every path verifies the weights' sha256 before loading them; a registered preset is
-also checked against the hash the registry pins, so a tampered `preset.json` cannot vouch for tampered weights.
+directory is not picked up (load it as `./name`). Every failure is a `PresetError`. Every path verifies the weights'
+sha256 before loading them; a registered preset is also checked against the hash the registry pins, so a tampered
+`preset.json` cannot vouch for tampered weights.
 """
 
 from __future__ import annotations
