@@ -25,8 +25,17 @@ def test_shards_are_consecutive_complete_and_keep_files_together():
 def test_a_file_larger_than_a_shard_is_cut_and_tiny_runs_have_one_shard():
     ids = _ids([5, 90, 5])
     parts = run_suite.shards(ids, 4)
-    assert sum(parts, []) == ids and max(len(p) for p in parts) <= 1.5 * len(ids) / 4 + 1
+    assert sum(parts, []) == ids and max(len(p) for p in parts) <= 1.25 * len(ids) / 4 + 1
     assert run_suite.shards(ids[:1], 5) == [ids[:1]]
+
+
+def test_contract_tests_weigh_more_so_their_shards_hold_fewer_tests():
+    ids = [f"tests/contract/test_model_contract.py::t[{i}]" for i in range(100)] + _ids([100, 100, 100, 100, 100])
+    parts = run_suite.shards(ids, 6)
+    assert sum(parts, []) == ids
+    contract_shards = [p for p in parts if p[0].startswith("tests/contract/")]
+    other_shards = [p for p in parts if not p[0].startswith("tests/contract/")]
+    assert len(contract_shards) >= 3 and max(map(len, contract_shards)) < min(map(len, other_shards))
 
 
 def test_paths_choose_the_collection_and_options_reach_every_shard(monkeypatch):
