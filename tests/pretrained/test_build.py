@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tfgan_zoo.cli import main as cli_main
-from tfgan_zoo.pretrained import from_preset, read_preset
+from tfgan_zoo.pretrained import PresetError, from_preset, read_preset
 from tfgan_zoo.pretrained.build import build_preset, main, paper_of
 from tfgan_zoo.registry import get_model_class
 
@@ -107,3 +107,25 @@ def test_a_preset_over_the_size_limit_after_training_is_kept_not_lost(tmp_path):
     assert (tmp_path / "run" / "checkpoints").is_dir() and str(tmp_path / "run") in message
     assert read_preset(os.path.join(staged, "preset.json"))["name"] == "dcgan_tiny"
     assert not (tmp_path / "p").exists()
+
+
+def test_translation_presets_share_one_judged_builder(tmp_path):
+    """Two-domain, multi-domain and few-shot presets are built by `build_judged_preset`: trained, judged next to the
+    untrained model of the same seed, written with the family's training extras."""
+    from tfgan_zoo.pretrained import build_few_shot, build_multi_domain
+    from tfgan_zoo.pretrained.build import build_two_domain_preset
+
+    path = build_two_domain_preset(os.path.join(REPO, "zoo_configs", "cyclegan", "cyclegan_tiny.yaml"), steps=2,
+                                   out_dir=tmp_path / "p", verbose=0)
+    cfg = read_preset(path.parent)
+    record = cfg["metadata"]["metrics"][0]
+    assert record["protocol"] == "translation_report" and record["values"].keys() == record["untrained"].keys()
+    assert set(cfg["metadata"]["training"]["cycle_loss"]) and cfg["metadata"]["dataset"] == "digits_printed"
+    assert cfg["training_optimizers"]["generator"]["class_name"] == "Adam"
+    np.testing.assert_allclose(from_preset(path.parent).translate(np.zeros((1, 32, 32, 1), np.float32)).shape,
+                               (1, 32, 32, 1))
+    with pytest.raises(PresetError, match="built on data.source digits_attributes"):
+        build_multi_domain.build_multi_domain_preset(os.path.join(REPO, "zoo_configs", "cyclegan",
+                                                                  "cyclegan_tiny.yaml"), steps=1)
+    with pytest.raises(PresetError, match="built on data.source typeface_digits"):
+        build_few_shot.build_few_shot_preset(os.path.join(REPO, "zoo_configs", "cyclegan", "cyclegan_tiny.yaml"))

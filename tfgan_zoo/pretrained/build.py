@@ -40,6 +40,7 @@ import math
 import os
 import platform
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -248,16 +249,23 @@ def two_domain_report(model) -> dict:
     return translation_report(model) if model.task.image_input else pair_report(model)
 
 
-def build_two_domain_preset(config_path, steps: int | None = None, name: str | None = None, out_dir=None,
-                            workdir=None, overrides: list[str] | None = None, max_mb: float = DEFAULT_MAX_MB,
-                            verbose: int = 2) -> Path:
-    """Trains a two-domain config on the bundled handwritten ↔ printed digits (`data.source: digits_printed`),
-    judges it with `tfgan_zoo.evaluation.translation` (next to the same judges on the untrained model of the same
-    config and seed) and writes the preset; returns its preset.json path.
+def build_judged_preset(config_path, *, source: str, judge, protocol, dataset: str, description: str,
+                        license: str, extra_training=None, steps: int | None = None, name: str | None = None,
+                        out_dir=None, workdir=None, overrides: list[str] | None = None,
+                        max_mb: float = DEFAULT_MAX_MB, verbose: int = 2) -> Path:
+    """Trains a config on a bundled translation set, judges the result next to the untrained model of the same
+    config and seed, and writes the preset; returns its preset.json path. The builders of the translation families
+    (two-domain, multi-domain, few-shot) are this with their own judge.
 
-    The metadata's `metrics` holds one record, protocol `translation_report` (translators) or `pair_report`
-    (CoGAN), with the trained and the untrained figures, and `training.cycle_loss` the cycle losses of the first
-    and last epochs (translators)."""
+    Args:
+        source: the `data.source` the config must use.
+        judge: `model -> dict` of figures (e.g. `evaluation.translation.translation_report`).
+        protocol: the metric record's protocol name, or `model -> name`.
+        dataset, description, license: the metadata's dataset fields.
+        extra_training: `(TrainResult, config) -> dict` merged into the metadata's `training` section.
+    Nothing trained is thrown away: a preset over `max_mb` stays in its staging folder (the error says where).
+    """
+    import keras
     import numpy as np
 
     import tfgan_zoo
@@ -268,8 +276,8 @@ def build_two_domain_preset(config_path, steps: int | None = None, name: str | N
     config_path = str(config_path)
     name = name or Path(config_path).stem
     base = tfgan_zoo.load_config(config_path, list(overrides or []))
-    if base.data.source != "digits_printed":
-        raise PresetError(f"{config_path}: two-domain presets are built on data.source digits_printed, got "
+    if base.data.source != source:
+        raise PresetError(f"{config_path}: {dataset} presets are built on data.source {source}, got "
                           f"{base.data.source!r}.")
     cfg_overrides = _with_steps(list(overrides or []), steps, base.train.steps_per_epoch)
     cfg_overrides.append(f"train.verbose={verbose}")
@@ -277,53 +285,67 @@ def build_two_domain_preset(config_path, steps: int | None = None, name: str | N
     workdir = Path(workdir or tempfile.mkdtemp(prefix=f"tfgan_zoo_build_{name}_"))
     cfg_overrides += [f"train.workdir={workdir}", "train.tensorboard=false"]
     config = tfgan_zoo.load_config(config_path, cfg_overrides)
-    import keras
-
     keras.utils.set_random_seed(int(config.train.seed))
-    untrained = two_domain_report(tfgan_zoo.build_model(config))
+    untrained = judge(tfgan_zoo.build_model(config))
     print(f"[build] {name}: training {config.model.name} for {config.train.steps} steps in {workdir}", flush=True)
     result = train(config)
     diverged = {k: v[-1] for k, v in result.history.items() if v and not np.isfinite(v[-1])}
     if diverged:
         raise PresetError(f"{name}: training diverged (final {diverged}); not shipping it.")
     t0 = time.time()
-    report = two_domain_report(result.model)
-    protocol = "translation_report" if result.model.task.image_input else "pair_report"
-    history = result.history
+    report = judge(result.model)
     metadata = {
-        "dataset": "digits_printed",
-        "dataset_description": TWO_DOMAIN_DATASET,
+        "dataset": dataset,
+        "dataset_description": description,
         "resolution": int(config.data.image_size),
         "channels": int(config.data.channels),
-        "license": TWO_DOMAIN_LICENSE,
+        "license": license,
         "paper": paper_of(get_model_class(config.model.name)),
-        "metrics": [{"protocol": protocol, "values": report, "untrained": untrained,
-                     "seconds": round(time.time() - t0, 1)}],
-        "training": {
-            **_training_record(config_path, cfg_overrides, config, result),
-            "cycle_loss": {k: {"first_epoch": round(v[0], 4), "last_epoch": round(v[-1], 4)}
-                           for k, v in history.items() if k.startswith("g_cycle") and v},
-        },
+        "metrics": [{"protocol": protocol(result.model) if callable(protocol) else protocol, "values": report,
+                     "untrained": untrained, "seconds": round(time.time() - t0, 1)}],
+        "training": {**_training_record(config_path, cfg_overrides, config, result),
+                     **(extra_training(result, config) if extra_training else {})},
     }
     out_dir = Path(out_dir) if out_dir else ASSETS / name
     staging = Path(tempfile.mkdtemp(prefix=f"tfgan_zoo_preset_{name}_"))
     path = save_to_preset(result.model, staging, name=name, metadata=metadata)
     size_mb = read_preset(path)["weights"]["bytes"] / 1e6
-    if size_mb > max_mb:  # nothing trained is thrown away: the finished preset stays in `staging`
-        raise PresetError(f"{name}: the weights file is {size_mb:.1f} MB, above max_mb={max_mb}. The finished preset "
+    if size_mb > max_mb:
+        raise PresetError(f"{name}: the weights file is {size_mb:.2f} MB, above max_mb={max_mb}. The finished preset "
                           f"is kept in {staging} (ship it as is with `mv {staging} {out_dir}`) and the checkpoints "
                           f"in {workdir}.")
     out_dir.mkdir(parents=True, exist_ok=True)
     for f in staging.iterdir():
         os.replace(f, out_dir / f.name)
     staging.rmdir()
-    path = out_dir / "preset.json"
     if temporary:
-        import shutil
-
         shutil.rmtree(workdir, ignore_errors=True)
-    print(f"[build] wrote {out_dir} ({size_mb:.2f} MB): {json.dumps(report, default=str)[:600]}", flush=True)
-    return path
+    print(f"[build] wrote {out_dir} ({size_mb:.2f} MB): {json.dumps(report, default=str)[:800]}", flush=True)
+    print(f"[build] untrained: {json.dumps(untrained, default=str)[:800]}", flush=True)
+    return out_dir / "preset.json"
+
+
+def build_two_domain_preset(config_path, steps: int | None = None, name: str | None = None, out_dir=None,
+                            workdir=None, overrides: list[str] | None = None, max_mb: float = DEFAULT_MAX_MB,
+                            verbose: int = 2) -> Path:
+    """Trains a two-domain config on the bundled handwritten ↔ printed digits (`data.source: digits_printed`),
+    judges it with `tfgan_zoo.evaluation.translation` (next to the same judges on the untrained model of the same
+    config and seed) and writes the preset; returns its preset.json path.
+
+    The metadata's `metrics` holds one record, protocol `translation_report` (translators) or `pair_report`
+    (CoGAN), with the trained and the untrained figures, and `training.cycle_loss` the cycle losses of the first
+    and last epochs (translators)."""
+
+    def cycle_loss(result, config):
+        return {"cycle_loss": {k: {"first_epoch": round(v[0], 4), "last_epoch": round(v[-1], 4)}
+                               for k, v in result.history.items() if k.startswith("g_cycle") and v}}
+
+    return build_judged_preset(
+        config_path, source="digits_printed", judge=two_domain_report,
+        protocol=lambda model: "translation_report" if model.task.image_input else "pair_report",
+        dataset="digits_printed", description=TWO_DOMAIN_DATASET, license=TWO_DOMAIN_LICENSE,
+        extra_training=cycle_loss, steps=steps, name=name, out_dir=out_dir, workdir=workdir, overrides=overrides,
+        max_mb=max_mb, verbose=verbose)
 
 
 def rejudge_two_domain_preset(preset_dir) -> dict:

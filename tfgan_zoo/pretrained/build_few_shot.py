@@ -11,14 +11,7 @@ K = 5 examples, next to the same judges on the untrained model of the same confi
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import tempfile
-import time
 from pathlib import Path
-
-from tfgan_zoo.pretrained.build import _training_record, _with_steps, paper_of
-from tfgan_zoo.pretrained.presets import ASSETS, PresetError, read_preset
 
 DATASET = ("scikit-learn handwritten digits (one class) and digits 0-9 printed in 16 of the typefaces matplotlib ships "
            "(one class each); 5 typefaces held out as unseen classes")
@@ -28,66 +21,18 @@ LICENSE = ("weights: released with tfgan_zoo under its license; training data: U
 
 def build_few_shot_preset(config_path, steps: int | None = None, name: str | None = None, out_dir=None,
                           max_mb: float = 0.8, verbose: int = 2) -> Path:
-    import keras
-    import numpy as np
-
-    import tfgan_zoo
+    """Trains the config, judges it with `evaluation.few_shot.few_shot_report` (and the untrained model) and writes
+    the preset (metrics protocol `few_shot_report`); returns its preset.json path."""
     from tfgan_zoo.evaluation.few_shot import few_shot_report
-    from tfgan_zoo.pretrained.presets import save_to_preset
-    from tfgan_zoo.registry import get_model_class
-    from tfgan_zoo.training import train
+    from tfgan_zoo.pretrained.build import build_judged_preset
 
-    config_path = str(config_path)
-    name = name or Path(config_path).stem
-    base = tfgan_zoo.load_config(config_path)
-    if base.data.source != "typeface_digits":
-        raise PresetError(f"{config_path}: few-shot presets are built on data.source typeface_digits, got "
-                          f"{base.data.source!r}.")
-    overrides = _with_steps([], steps, base.train.steps_per_epoch) + [f"train.verbose={verbose}"]
-    workdir = Path(tempfile.mkdtemp(prefix=f"tfgan_zoo_build_{name}_"))
-    overrides += [f"train.workdir={workdir}", "train.tensorboard=false"]
-    config = tfgan_zoo.load_config(config_path, overrides)
-    keras.utils.set_random_seed(int(config.train.seed))
-    untrained = few_shot_report(tfgan_zoo.build_model(config))
-    print(f"[build] {name}: training {config.model.name} for {config.train.steps} steps in {workdir}", flush=True)
-    result = train(config)
-    diverged = {k: v[-1] for k, v in result.history.items() if v and not np.isfinite(v[-1])}
-    if diverged:
-        raise PresetError(f"{name}: training diverged (final {diverged}); not shipping it.")
-    t0 = time.time()
-    report = few_shot_report(result.model)
-    metadata = {
-        "dataset": "typeface_digits",
-        "dataset_description": DATASET,
-        "resolution": int(config.data.image_size),
-        "channels": int(config.data.channels),
-        "license": LICENSE,
-        "paper": paper_of(get_model_class(config.model.name)),
-        "metrics": [{"protocol": "few_shot_report", "values": report, "untrained": untrained,
-                     "seconds": round(time.time() - t0, 1)}],
-        "training": {**_training_record(config_path, overrides, config, result),
-                     "images_per_second": round(config.train.batch_size * int(result.end_step) / result.seconds, 1)},
-    }
-    out_dir = Path(out_dir) if out_dir else ASSETS / name
-    staging = Path(tempfile.mkdtemp(prefix=f"tfgan_zoo_preset_{name}_"))
-    path = save_to_preset(result.model, staging, name=name, metadata=metadata)
-    size_mb = read_preset(path)["weights"]["bytes"] / 1e6
-    if size_mb > max_mb:
-        raise PresetError(f"{name}: the weights file is {size_mb:.2f} MB, above max_mb={max_mb}; the preset is kept "
-                          f"in {staging} and the checkpoints in {workdir}.")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for f in staging.iterdir():
-        os.replace(f, out_dir / f.name)
-    staging.rmdir()
-    import shutil
+    def speed(result, config):
+        return {"images_per_second": round(config.train.batch_size * int(result.end_step) / result.seconds, 1)}
 
-    shutil.rmtree(workdir, ignore_errors=True)
-    summary = {k: {m: round(report[k][m], 3) for m in ("typeface_rate", "content_accuracy")} for k in ("k1", "k5")}
-    base_summary = {k: {m: round(untrained[k][m], 3) for m in ("typeface_rate", "content_accuracy")}
-                    for k in ("k1", "k5")}
-    print(f"[build] wrote {out_dir} ({size_mb:.2f} MB): trained {json.dumps(summary)}, untrained "
-          f"{json.dumps(base_summary)}", flush=True)
-    return out_dir / "preset.json"
+    return build_judged_preset(
+        config_path, source="typeface_digits", judge=few_shot_report, protocol="few_shot_report",
+        dataset="typeface_digits", description=DATASET, license=LICENSE, extra_training=speed, steps=steps,
+        name=name, out_dir=out_dir, max_mb=max_mb, verbose=verbose)
 
 
 def main(argv=None) -> int:
