@@ -10,9 +10,10 @@ import math
 
 import keras
 
+from tfgan_zoo.layers.initializers import PerCall
 from tfgan_zoo.layers.normalization import normalization
 
-DCGAN_INIT = keras.initializers.RandomNormal(0.0, 0.02)
+DCGAN_INIT = PerCall(keras.initializers.RandomNormal(0.0, 0.02))
 
 
 def num_doublings(image_size, base=4):

@@ -24,6 +24,7 @@ import keras
 
 from tfgan_zoo.layers.attention import SelfAttention
 from tfgan_zoo.layers.conditional_norm import ConditionalBatchNormalization, SelfModulatedBatchNormalization
+from tfgan_zoo.layers.initializers import PerCall
 from tfgan_zoo.layers.projection import ProjectionHead
 from tfgan_zoo.layers.spectral import sn_conv, sn_dense
 from tfgan_zoo.layers.tensor_ops import ChannelSlice, GlobalSumPooling2D
@@ -42,7 +43,8 @@ def _inits(init):
     if init not in _INITS:
         raise ValueError(f"Unknown init {init!r}; expected one of {sorted(_INITS)}.")
     block, other = _INITS[init]
-    return (block() if callable(block) else block), other
+    # one instance is shared by the network's block convs: PerCall gives each its own draw
+    return (PerCall(block()) if callable(block) else block), other
 
 
 def num_blocks(image_size, bottom_width=4):

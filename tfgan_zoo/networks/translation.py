@@ -16,10 +16,11 @@ import math
 
 import keras
 
+from tfgan_zoo.layers.initializers import PerCall
 from tfgan_zoo.layers.normalization import normalization
 from tfgan_zoo.layers.random import ConsistentDropout
 
-INIT = keras.initializers.RandomNormal(0.0, 0.02)
+INIT = PerCall(keras.initializers.RandomNormal(0.0, 0.02))
 
 
 def build_unet_generator(image_size, in_channels, out_channels, base_filters, normalization_kind, dropout,

@@ -13,10 +13,11 @@ Weights ~ N(0, 0.02), biases 0 (the tables' initialisation).
 
 import keras
 
+from tfgan_zoo.layers.initializers import PerCall
 from tfgan_zoo.layers.normalization import normalization
 from tfgan_zoo.layers.random import ConsistentDropout
 
-INIT = keras.initializers.RandomNormal(0.0, 0.02)
+INIT = PerCall(keras.initializers.RandomNormal(0.0, 0.02))
 
 
 def start_size(image_size, g_filters):

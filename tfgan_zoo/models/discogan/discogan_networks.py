@@ -14,9 +14,10 @@ PyTorch computes it, which for a transposed convolution counts its output channe
 
 import keras
 
+from tfgan_zoo.layers.initializers import PerCall
 from tfgan_zoo.layers.normalization import normalization
 
-TORCH_INIT = keras.initializers.VarianceScaling(1.0 / 3.0, "fan_in", "uniform")  # kaiming_uniform(a=√5)
+TORCH_INIT = PerCall(keras.initializers.VarianceScaling(1.0 / 3.0, "fan_in", "uniform"))  # kaiming_uniform(a=√5)
 
 
 def _check_size(image_size):

@@ -19,10 +19,11 @@ import math
 import keras
 import tensorflow as tf
 
+from tfgan_zoo.layers.initializers import PerCall
 from tfgan_zoo.layers.random import ConsistentDropout
 
-INIT = keras.initializers.TruncatedNormal(0.0, 0.02)  # ops.conv2d: truncated N(0, 0.02)
-DECONV_INIT = keras.initializers.RandomNormal(0.0, 0.02)  # ops.deconv2d: N(0, 0.02)
+INIT = PerCall(keras.initializers.TruncatedNormal(0.0, 0.02))  # ops.conv2d: truncated N(0, 0.02)
+DECONV_INIT = PerCall(keras.initializers.RandomNormal(0.0, 0.02))  # ops.deconv2d: N(0, 0.02)
 
 
 @keras.saving.register_keras_serializable(package="tfgan_zoo.dualgan")

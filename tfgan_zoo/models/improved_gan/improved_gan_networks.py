@@ -16,12 +16,13 @@ The discriminator returns {"logits": [B, K], "features": [B, F]}; the generator'
 import keras
 import tensorflow as tf
 
+from tfgan_zoo.layers.initializers import PerCall
 from tfgan_zoo.layers.minibatch_discrimination import MinibatchDiscrimination
 from tfgan_zoo.layers.normalization import normalization
 from tfgan_zoo.layers.random import ConsistentDropout, consistent_random
 from tfgan_zoo.layers.virtual_batch_norm import DropReference, ReferenceBatch, VirtualBatchNormalization
 
-INIT = keras.initializers.RandomNormal(0.0, 0.05)
+INIT = PerCall(keras.initializers.RandomNormal(0.0, 0.05))
 
 
 @keras.saving.register_keras_serializable(package="tfgan_zoo")

@@ -8,9 +8,10 @@ FC fc_units BN lReLU → D: FC 1 logit; Q: FC q_units BN lReLU → FC to the cod
 
 import keras
 
+from tfgan_zoo.layers.initializers import PerCall
 from tfgan_zoo.layers.normalization import normalization
 
-INIT = keras.initializers.RandomNormal(0.0, 0.02)
+INIT = PerCall(keras.initializers.RandomNormal(0.0, 0.02))
 
 
 def build_generator(latent_dim, image_size, channels, filters, fc_units, name="generator"):

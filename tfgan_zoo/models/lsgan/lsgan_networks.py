@@ -7,9 +7,10 @@ first, LeakyReLU 0.2) → fc → one linear output.
 
 import keras
 
+from tfgan_zoo.layers.initializers import PerCall
 from tfgan_zoo.layers.normalization import normalization
 
-INIT = keras.initializers.RandomNormal(0.0, 0.02)
+INIT = PerCall(keras.initializers.RandomNormal(0.0, 0.02))
 
 
 def build_generator(latent_dim, image_size, channels, base_filters, name="generator"):
