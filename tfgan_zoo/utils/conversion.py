@@ -60,3 +60,39 @@ class ConversionReport:
                 if len(items) > 20:
                     lines.append(f"    … and {len(items) - 20} more")
         return "\n".join(lines)
+
+
+@dataclasses.dataclass
+class MultiNetworkConversionReport(ConversionReport):
+    """A `ConversionReport` over a model of several official networks (CycleGAN's G_A, G_B, D_A, D_B; StarGAN's G
+    and D): the lists hold every network's entries, checkpoint keys prefixed by the official network (`G_A:...`) and
+    Keras paths by the zoo network; `networks` has each converted network's own report, `not_converted` the networks
+    left at their initialisation and why, `checkpoint` which files were chosen (e.g. `latest`)."""
+
+    networks: dict = dataclasses.field(default_factory=dict)
+    not_converted: dict = dataclasses.field(default_factory=dict)
+    checkpoint: str = ""
+    #: the zoo model's registry name, for the summary line
+    model: str = ""
+
+    def add(self, official, zoo_name, report: ConversionReport):
+        self.networks[official] = report
+        self.mapped += [(f"{official}:{k}", f"{zoo_name}/{p}") for k, p in report.mapped]
+        self.filled += [(f"{zoo_name}/{p}", v, r) for p, v, r in report.filled]
+        self.missing += [f"{zoo_name}/{m}" for m in report.missing]
+        self.unused += [f"{official}:{k}" for k in report.unused]
+        self.ignored += [(f"{official}:{k}", r) for k, r in report.ignored]
+        self.mismatched += [(f"{official}:{k}", a, b) for k, a, b in report.mismatched]
+
+    def label(self, official) -> str:
+        """How a network is named in the summary (subclasses add the zoo network)."""
+        return official
+
+    def __str__(self):
+        lines = [f"Converted {self.source} ({self.checkpoint}) into {self.model} ({self.architecture}): "
+                 f"{len(self.mapped)} tensors mapped."]
+        for official, report in self.networks.items():
+            lines.append(f"- {self.label(official)}: " + str(report).replace("\n", "\n  "))
+        for official, reason in self.not_converted.items():
+            lines.append(f"- {self.label(official)}: NOT CONVERTED, left at its initialisation ({reason})")
+        return "\n".join(lines)

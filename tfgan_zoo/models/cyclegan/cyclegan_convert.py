@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tfgan_zoo.utils.conversion import ConversionError, ConversionReport
+from tfgan_zoo.utils.conversion import ConversionError, ConversionReport, MultiNetworkConversionReport
 from tfgan_zoo.utils.torch_checkpoint import load_torch_state_dict
 from tfgan_zoo.utils.torch_mapping import TorchStateMapper as _Mapper
 from tfgan_zoo.utils.torch_mapping import norm_kind as _norm_kind
@@ -177,35 +177,13 @@ def map_patch_discriminator(mapper: _Mapper, spec: dict):
 
 # ------------------------------------------------------------------------------------------------ the full model
 @dataclasses.dataclass
-class CycleGANConversionReport(ConversionReport):
-    """A `ConversionReport` over the whole model: the lists hold every network's entries, their Keras paths
-    prefixed by the zoo network (`generator_a_to_b/conv_in/kernel`); `networks` has each converted network's own
-    report (by official name: G_A, G_B, D_A, D_B), `not_converted` the networks left at their initialisation and
-    why, `checkpoint` which files were chosen (e.g. `latest`)."""
+class CycleGANConversionReport(MultiNetworkConversionReport):
+    """The report of a CycleGAN conversion over G_A, G_B, D_A, D_B (see `MultiNetworkConversionReport`)."""
 
-    networks: dict = dataclasses.field(default_factory=dict)
-    not_converted: dict = dataclasses.field(default_factory=dict)
-    checkpoint: str = ""
+    model: str = "cyclegan"
 
-    def add(self, official, zoo_name, report: ConversionReport):
-        self.networks[official] = report
-        self.mapped += [(f"{official}:{k}", f"{zoo_name}/{p}") for k, p in report.mapped]
-        self.filled += [(f"{zoo_name}/{p}", v, r) for p, v, r in report.filled]
-        self.missing += [f"{zoo_name}/{m}" for m in report.missing]
-        self.unused += [f"{official}:{k}" for k in report.unused]
-        self.ignored += [(f"{official}:{k}", r) for k, r in report.ignored]
-        self.mismatched += [(f"{official}:{k}", a, b) for k, a, b in report.mismatched]
-
-    def __str__(self):
-        lines = [f"Converted {self.source} ({self.checkpoint}) into cyclegan ({self.architecture}): "
-                 f"{len(self.mapped)} tensors mapped."]
-        for official, report in self.networks.items():
-            zoo_name = NETWORKS[official][0]
-            lines.append(f"- {official} → {zoo_name}: " + str(report).replace("\n", "\n  "))
-        for official, reason in self.not_converted.items():
-            lines.append(f"- {official} → {NETWORKS[official][0]}: NOT CONVERTED, left at its initialisation "
-                         f"({reason})")
-        return "\n".join(lines)
+    def label(self, official):
+        return f"{official} → {NETWORKS[official][0]}"
 
 
 _FILE = re.compile(r"(latest|\d+)_net_(G_A|G_B|D_A|D_B|G|D)\.pth")

@@ -32,7 +32,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from tfgan_zoo.utils.conversion import ConversionError, ConversionReport
+from tfgan_zoo.utils.conversion import ConversionError, ConversionReport, MultiNetworkConversionReport
 from tfgan_zoo.utils.torch_checkpoint import load_torch_state_dict
 from tfgan_zoo.utils.torch_mapping import TorchStateMapper as _Mapper
 from tfgan_zoo.utils.torch_mapping import strip_module_prefix as _strip_prefix
@@ -109,31 +109,10 @@ def map_discriminator(mapper: _Mapper, spec: dict):
 
 
 @dataclasses.dataclass
-class StarGANConversionReport(ConversionReport):
-    """A `ConversionReport` over G and D (entries prefixed `G:` / `D:`); `networks` holds each one's own report,
-    `not_converted` a network left at its initialisation and why, `checkpoint` which files were chosen."""
+class StarGANConversionReport(MultiNetworkConversionReport):
+    """The report of a StarGAN conversion over G and D (see `MultiNetworkConversionReport`)."""
 
-    networks: dict = dataclasses.field(default_factory=dict)
-    not_converted: dict = dataclasses.field(default_factory=dict)
-    checkpoint: str = ""
-
-    def add(self, official, zoo_name, report: ConversionReport):
-        self.networks[official] = report
-        self.mapped += [(f"{official}:{k}", f"{zoo_name}/{p}") for k, p in report.mapped]
-        self.filled += [(f"{zoo_name}/{p}", v, r) for p, v, r in report.filled]
-        self.missing += [f"{zoo_name}/{m}" for m in report.missing]
-        self.unused += [f"{official}:{k}" for k in report.unused]
-        self.ignored += [(f"{official}:{k}", r) for k, r in report.ignored]
-        self.mismatched += [(f"{official}:{k}", a, b) for k, a, b in report.mismatched]
-
-    def __str__(self):
-        lines = [f"Converted {self.source} ({self.checkpoint}) into stargan ({self.architecture}): "
-                 f"{len(self.mapped)} tensors mapped."]
-        for official, report in self.networks.items():
-            lines.append(f"- {official}: " + str(report).replace("\n", "\n  "))
-        for official, reason in self.not_converted.items():
-            lines.append(f"- {official}: NOT CONVERTED, left at its initialisation ({reason})")
-        return "\n".join(lines)
+    model: str = "stargan"
 
 
 _FILE = re.compile(r"(\d+)-(G|D)\.ckpt")
