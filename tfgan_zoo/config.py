@@ -84,6 +84,9 @@ class DataConfig:
     #: (morphological gradient) or negatives of the odd-indexed ones: CoGAN's digit experiments, no pair exists);
     #: 'attribute' (TFDS: A = images whose boolean `attributes[0]` is true, B = false: CoGAN's CelebA pairs).
     domains: str = ""
+    #: Folder sources: leave out files that are not readable images (a warning counts and names them) instead of
+    #: stopping before training with their names.
+    skip_bad_files: bool = False
 
 
 DOMAIN_SPLITS = ("", "edges", "negative", "attribute")

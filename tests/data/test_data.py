@@ -100,6 +100,39 @@ def test_paired_side_by_side_and_folders(tmp_path):
                       "image_to_image", 1)
 
 
+def _corrupt_some(folder):
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "notes.jpg").write_text("not an image at all")
+    good = (folder / "img0.png").read_bytes()
+    (folder / "truncated.png").write_bytes(good[: len(good) // 2])
+
+
+def test_unreadable_files_in_a_folder_are_named_or_skipped_with_a_count(tmp_path, caplog):
+    from tfgan_zoo.data.folders import ImageFolderError
+
+    _write_images(tmp_path / "flat", 4)
+    _corrupt_some(tmp_path / "flat")
+    config = DataConfig(source="folder", path=str(tmp_path / "flat"), image_size=8, channels=3, shuffle_buffer=0)
+    with pytest.raises(ImageFolderError, match="3 of 7 files") as info:
+        build_dataset(config, "unconditional", 2)
+    for name in ("empty.png: empty file", "notes.jpg: not an image", "truncated.png: corrupt"):
+        assert name in str(info.value)
+    assert "data.skip_bad_files=true" in str(info.value)
+    config.skip_bad_files = True
+    ds, n = build_dataset(config, "unconditional", 4)
+    assert n == 4 and next(iter(ds)).shape == (4, 8, 8, 3)  # the 4 good images, and training data flows
+    # paired folders: a pair with one unreadable side is left out as a whole
+    _write_images(tmp_path / "pf" / "A", 3)
+    _write_images(tmp_path / "pf" / "B", 3, seed=3)
+    (tmp_path / "pf" / "B" / "img1.png").write_bytes(b"")
+    paired = DataConfig(source="paired_folder", path=str(tmp_path / "pf"), paired="folders", image_size=8,
+                        channels=3)
+    with pytest.raises(ImageFolderError, match="img1.png: empty file"):
+        build_dataset(paired, "image_to_image", 1)
+    paired.skip_bad_files = True
+    assert build_dataset(paired, "image_to_image", 1)[1] == 2
+
+
 @pytest.mark.parametrize("name,channels,task", [("mnist", 1, "conditional"), ("cifar10", 3, "unconditional")])
 def test_tfds_by_name_offline_with_mock_data(name, channels, task):
     import tensorflow_datasets as tfds

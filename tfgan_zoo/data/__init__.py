@@ -100,7 +100,7 @@ def build_dataset(data_config, task, batch_size, seed=0, repeat=True):
     elif c.source == "folder":
         if paired_task:
             raise ValueError("An image-to-image model needs data.source 'paired_folder'.")
-        ds, n, classes = folder_dataset(c.path, c.image_size, c.channels)
+        ds, n, classes = folder_dataset(c.path, c.image_size, c.channels, c.skip_bad_files)
         if task.labels and classes is None:
             raise ValueError(f"A conditional model needs class subfolders in {c.path!r}.")
         if not task.labels and classes is not None:
@@ -108,7 +108,7 @@ def build_dataset(data_config, task, batch_size, seed=0, repeat=True):
     else:  # paired_folder
         if not paired_task:
             raise ValueError("data.source 'paired_folder' is for image-to-image models.")
-        ds, n = paired_dataset(c.path, c.image_size, c.channels, c.paired or "side_by_side")
+        ds, n = paired_dataset(c.path, c.image_size, c.channels, c.paired or "side_by_side", c.skip_bad_files)
     if c.cache:
         ds = ds.cache()
     if c.shuffle_buffer:
@@ -152,7 +152,7 @@ def _two_domain_dataset(c, task, seed, repeat):
                     f"data.source 'unpaired_folder' reads {c.path!r}/{c.split}A and {c.split}B (the official CycleGAN "
                     f"layout: trainA/, trainB/, testA/, testB/); {folder!r} does not exist."
                 )
-            ds, count, classes = folder_dataset(folder, c.image_size, c.channels)
+            ds, count, classes = folder_dataset(folder, c.image_size, c.channels, c.skip_bad_files)
             if classes is not None:
                 raise ValueError(f"{folder!r} holds subfolders; an unpaired domain folder holds the images directly.")
             domains.append(ds.take(c.max_examples) if c.max_examples else ds)
@@ -218,7 +218,7 @@ def _derived_domains(c):
             base = tfds_dataset(c.name, c.split, c.image_size, c.channels, with_labels=False)
             n = None
         elif c.source == "folder":
-            base, count, _ = folder_dataset(c.path, c.image_size, c.channels)
+            base, count, _ = folder_dataset(c.path, c.image_size, c.channels, c.skip_bad_files)
             n = (count + 1) // 2
         else:
             raise ValueError(f"data.domains {c.domains!r} derives domain B from a one-domain source (digits, tfds, "

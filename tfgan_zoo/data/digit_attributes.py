@@ -115,7 +115,7 @@ def _with_rafd(celeba, c, num_celeba):
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"RaFD is read from {folder!r} (the official layout: RaFD/{c.split}/<expression>/"
                                 "*.jpg); it does not exist.")
-    rafd, _, classes = folder_dataset(folder, c.image_size, c.channels)
+    rafd, _, classes = folder_dataset(folder, c.image_size, c.channels, c.skip_bad_files)
     if classes is None:
         raise ValueError(f"{folder!r} must hold one subfolder per expression (the official RaFD layout).")
     k = len(classes)
