@@ -36,6 +36,7 @@ setup(
         "scikit-learn>=1.4",  # bundled real data: handwritten digits
         "scikit-image>=0.22",  # bundled real data: natural images and faces
         "matplotlib>=3.8",  # bundled real data: typefaces for printed digits
+        "pillow>=10",  # checks the files of folder data sets before training
         "grpcio>=1.60",
         "ai-edge-litert==2.3.0",
         "tqdm>=4.66",
