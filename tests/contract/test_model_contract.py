@@ -199,8 +199,10 @@ def test_keras_and_weights_save_load(name, tmp_path):
     loaded = keras.models.load_model(path)
     assert type(loaded) is type(model)
     np.testing.assert_allclose(outputs(loaded, x), expected, atol=1e-6)
-    # optimizer state travels with the .keras file
+    # optimizer state travels with the .keras file, and so do the noise seeds (Keras' saving leaves them out)
     assert int(loaded.optimizer.iterations.numpy()) == 1
+    seeds = [v.numpy().tolist() for v in model.variables if v.path.endswith("seed_generator_state")]
+    assert seeds == [v.numpy().tolist() for v in loaded.variables if v.path.endswith("seed_generator_state")]
 
     wpath = os.path.join(tmp_path, f"{name}.weights.h5")
     model.save_weights(wpath)
@@ -208,6 +210,7 @@ def test_keras_and_weights_save_load(name, tmp_path):
     assert not np.allclose(outputs(fresh, x), expected)
     fresh.load_weights(wpath)
     np.testing.assert_allclose(outputs(fresh, x), expected, atol=1e-6)
+    assert seeds == [v.numpy().tolist() for v in fresh.variables if v.path.endswith("seed_generator_state")]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -514,6 +514,31 @@ class BaseGAN(keras.Model):
     def metrics(self):
         return list(self.loss_trackers.values())
 
+    # -------------------------------------------------------------------------- saving: the noise seeds travel too
+    _SEED_KEY = "seed_state_"
+
+    def _seed_states(self):
+        return [v for v in self.variables if v.path.endswith("seed_generator_state")]
+
+    def save_own_variables(self, store):
+        """Keras' own variables plus the states of the random seed generators (the training noise, dropout), which
+        Keras' saving leaves out: a `.keras` / `.weights.h5` file (and `BackupAndRestore`) then continues the
+        same noise sequence as the run it was saved from."""
+        super().save_own_variables(store)
+        for i, v in enumerate(self._seed_states()):
+            store[f"{self._SEED_KEY}{i}"] = v
+
+    def load_own_variables(self, store):
+        keys = list(store.keys())
+        seeds = {k: store[k] for k in keys if k.startswith(self._SEED_KEY)}
+        super().load_own_variables({k: store[k] for k in keys if not k.startswith(self._SEED_KEY)})
+        states = self._seed_states()
+        if seeds and len(seeds) != len(states):
+            raise ValueError(f"The file holds {len(seeds)} random seed states; {type(self).__name__} has "
+                             f"{len(states)}. Was it saved from another configuration of this model?")
+        for i, v in enumerate(states if seeds else []):  # files written before seeds were saved have none
+            v.assign(seeds[f"{self._SEED_KEY}{i}"])
+
     def checkpoint(self):
         """A `tf.train.Checkpoint` of everything a resumed run needs: every player and its optimizer, EMA
         networks, and the states of all random seed generators (which the object graph does not reach)."""
