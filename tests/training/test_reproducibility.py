@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from tests.conftest import REPO, load_tiny, tiny_config_path
 from tfgan_zoo.training import train
@@ -56,4 +57,34 @@ def test_training_continued_after_load_model_follows_the_same_noise(tmp_path):
     for m in (model, loaded):
         m.fit(fixed_dataset(m, config), steps_per_epoch=2, epochs=1, verbose=0)
     for a, b in zip(model.variables, loaded.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
+
+
+@pytest.mark.parametrize("name,source", [("dcgan", "bundled"), ("pix2pix", "bundled"), ("dcgan", "folder")])
+def test_a_resumed_run_ends_where_an_uninterrupted_one_does(name, source, tmp_path):
+    """Crashed after 3 steps (mid-epoch: 2 steps per epoch) and resumed to 6, the run reads the same batches and
+    ends with the same weights as one run of 6 steps: resume continues the data, not only the weights and noise."""
+    import keras
+
+    class Crash(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if int(self.model.optimizer.iterations.numpy()) == 3:  # after StepCheckpoint saved step 3
+                raise RuntimeError("simulated crash")
+
+    sets = ["train.steps=6", "train.steps_per_epoch=2", "train.seed=3", "train.checkpoint_every=1",
+            "data.shuffle_buffer=64"]
+    if source == "folder":
+        from tfgan_zoo.data.bundled import load_digits
+        from tfgan_zoo.utils.images import save_png
+
+        (tmp_path / "images").mkdir()
+        for i, image in enumerate(load_digits(16, 1, "test")[0][:24]):
+            save_png(str(tmp_path / "images" / f"{i:02d}.png"), ((image + 1) * 127.5).astype(np.uint8))
+        sets += ["data.source=folder", f"data.path={tmp_path / 'images'}"]
+    whole = train(load_tiny(name, [f"train.workdir={tmp_path / 'whole'}", *sets]))
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        train(load_tiny(name, [f"train.workdir={tmp_path / 'part'}", *sets]), extra_callbacks=[Crash()])
+    resumed = train(load_tiny(name, [f"train.workdir={tmp_path / 'part'}", *sets]), resume=True)
+    assert (resumed.start_step, resumed.end_step) == (3, 6)
+    for a, b in zip(whole.model.variables, resumed.model.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)

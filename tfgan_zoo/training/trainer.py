@@ -165,14 +165,21 @@ def train(config: ExperimentConfig, workdir=None, resume=False, extra_callbacks=
     # Everything that can fail before the first step (the data, a checkpoint to resume) comes before this run
     # writes anything into the workdir.
     batch = t.batch_size * model.n_critic
-    dataset, _ = build_dataset(config.data, model.task, batch, seed=t.seed)
-    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        options = tf.data.Options()
-        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-        dataset = dataset.with_options(options)
+
+    def make_dataset():
+        # A fresh pipeline per use: a seeded reshuffling dataset continues its seed sequence across iterators, so
+        # reusing one would give a later `fit` (a resumed run's second segment) another order than a fresh run's.
+        ds, _ = build_dataset(config.data, model.task, batch, seed=t.seed)
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            options = tf.data.Options()
+            options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+            ds = ds.with_options(options)
+        return ds
+
+    dataset = make_dataset()
     source_pairs = None
     if model.task.image_input:  # the sample grid translates fixed training images: (source, target) or (a, b)
-        src, tgt = next(iter(dataset.unbatch().batch(min(8, t.batch_size * 4)).take(1)))
+        src, tgt = next(iter(make_dataset().unbatch().batch(min(8, t.batch_size * 4)).take(1)))
         source_pairs = (src.numpy(), tgt.numpy())
 
     if overwrite and _holds_checkpoints(ckpt_dir):
@@ -234,8 +241,14 @@ def train(config: ExperimentConfig, workdir=None, resume=False, extra_callbacks=
         if done < t.steps:
             segments.append(dict(epochs=epochs, initial_epoch=done // spe, steps_per_epoch=spe))
         try:
-            for seg in segments:
-                h = model.fit(dataset, callbacks=callbacks, verbose=t.verbose if chief else 0, **seg)
+            for i, seg in enumerate(segments):
+                # One batch per step, in a fixed seeded order: skipping the batches the steps so far consumed makes
+                # a resumed run (or the second segment after an interrupted epoch) read exactly what an
+                # uninterrupted run reads next.
+                consumed = int(model.optimizer.iterations.numpy())
+                data = dataset if i == 0 else make_dataset()
+                h = model.fit(data.skip(consumed) if consumed else data, callbacks=callbacks,
+                              verbose=t.verbose if chief else 0, **seg)
                 for k, v in h.history.items():
                     history.setdefault(k, []).extend(
                         float(x) if not hasattr(x, "__len__") else float(x[0]) for x in v)
