@@ -227,8 +227,6 @@ def build_preset(
         os.replace(f, out_dir / f.name)
     staging.rmdir()
     if temporary:
-        import shutil
-
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"[build] wrote {out_dir} ({size_mb:.2f} MB)", flush=True)
     return out_dir / "preset.json"

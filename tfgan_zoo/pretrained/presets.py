@@ -278,7 +278,8 @@ def _download(base_url: str, target: Path, expected_sha256: str | None) -> Path:
 
 
 def _looks_like_path(spec: str) -> bool:
-    return os.sep in spec or (os.altsep or os.sep) in spec or spec.startswith((".", "~")) or spec.endswith(".json")
+    separators = (os.sep, os.altsep) if os.altsep else (os.sep,)
+    return any(sep in spec for sep in separators) or spec.startswith((".", "~")) or spec.endswith(".json")
 
 
 def _locate(spec: str, cache_dir: Path | None) -> tuple[Path, str | None]:
