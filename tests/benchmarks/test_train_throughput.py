@@ -23,7 +23,9 @@ def test_entry_point_trains_a_tiny_config_and_times_the_families(capsys):
     assert "G 1,624 / D 720 trainable parameters" in out  # dcgan_tiny's networks
     row = next(line for line in out.splitlines() if line.strip().startswith("ours XLA off ") and "%" in line)
     step_ms, images_per_s = (float(x) for x in row.split()[3:5])
-    assert step_ms > 0 and images_per_s == pytest.approx(8 / (step_ms / 1e3), rel=0.01)
+    # the table prints step time to 0.1 ms but computes images/s from the unrounded time: at a 4 ms step the
+    # printed figure alone is off by up to 1.25 % (CI's run: 4.0 ms printed, 1975.8 images/s)
+    assert step_ms > 0 and images_per_s == pytest.approx(8 / (step_ms / 1e3), rel=0.01 + 0.05 / step_ms)
     family = next(line for line in out.splitlines() if line.strip().startswith("dcgan_tiny.yaml"))
     assert float(family.split()[-1]) > 0, family
     last = out.strip().splitlines()[-1]
