@@ -129,3 +129,17 @@ def test_translation_presets_share_one_judged_builder(tmp_path):
                                                                   "cyclegan_tiny.yaml"), steps=1)
     with pytest.raises(PresetError, match="built on data.source typeface_digits"):
         build_few_shot.build_few_shot_preset(os.path.join(REPO, "zoo_configs", "cyclegan", "cyclegan_tiny.yaml"))
+
+
+def test_a_float16_build_records_the_metrics_of_the_weights_it_ships(tmp_path):
+    assert main(["--config", TINY, "--steps", "2", "--out_dir", str(tmp_path / "p"), "--metrics", "digits_fid",
+                 "--num_samples", "24", "--verbose", "0", "--weights_dtype", "float16"]) == 0
+    cfg = read_preset(tmp_path / "p")
+    assert cfg["weights"]["dtype"] == "float16"
+    out = tmp_path / "eval.json"  # the shipped (float16-rounded) weights measured again through the CLI
+    loaded = from_preset(tmp_path / "p")
+    loaded.save_weights(str(tmp_path / "shipped.weights.h5"))
+    assert cli_main(["eval", "--config", TINY, "--checkpoint", str(tmp_path / "shipped.weights.h5"), "--metrics",
+                     "digits_fid", "--num_samples", "24", "--quiet", "--output", str(out)]) == 0
+    measured = json.loads(out.read_text())["records"][0]["values"]["value"]
+    assert cfg["metadata"]["metrics"][0]["values"]["value"] == pytest.approx(measured, rel=1e-6)

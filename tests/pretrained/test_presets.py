@@ -208,3 +208,41 @@ def test_a_shipped_preset_fine_tunes_with_its_training_optimizers():
     ds = tf.data.Dataset.from_tensor_slices((images[:640], labels[:640])).batch(64)
     history = model.fit(ds, epochs=1, verbose=0).history
     assert all(np.isfinite(v).all() for v in history.values())
+
+
+def test_a_float16_preset_is_half_the_bytes_and_loads_what_the_builder_measured(tmp_path):
+    model = tfgan_zoo.build_model(tiny("dcgan"))
+    exact = save_to_preset(model, tmp_path / "f32").parent
+    before = model.generate(4, seed=3)
+    half = save_to_preset(model, tmp_path / "f16", weights_dtype="float16").parent
+    cfg = read_preset(half)
+    assert cfg["weights"]["dtype"] == "float16" and read_preset(exact)["weights"]["dtype"] == "float32"
+    assert cfg["weights"]["bytes"] < read_preset(exact)["weights"]["bytes"]  # a tiny file is mostly HDF5 headers
+
+    def payload(folder, kind):
+        import h5py
+
+        sizes = []
+        with h5py.File(folder / "model.weights.h5", "r") as f:
+            f.visititems(lambda n, o: sizes.append(o.nbytes) if isinstance(o, h5py.Dataset) and o.dtype.kind in kind
+                         else None)
+        return sum(sizes)
+
+    assert payload(half, "f") * 2 == payload(exact, "f") and 0 < payload(half, "iu") == payload(exact, "iu")
+    loaded = from_preset(half)
+    assert all(w.dtype == "float32" for w in loaded.weights if "seed" not in w.path)
+    # the saving model was rounded in place: what its metrics measure is exactly what users load
+    np.testing.assert_array_equal(loaded.generate(4, seed=3), model.generate(4, seed=3))
+    assert np.abs(loaded.generate(4, seed=3) - before).max() < 0.02  # float16 rounding only
+    for a, b in zip(loaded.weights, model.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_a_float16_preset_refuses_values_it_cannot_store(tmp_path):
+    model = tfgan_zoo.build_model(tiny("dcgan"))
+    kernel = next(w for w in model.generator.weights if len(w.shape) == 4)
+    kernel.assign(np.full(kernel.shape, 1e5, np.float32))
+    with pytest.raises(PresetError, match="beyond float16's range"):
+        save_to_preset(model, tmp_path / "f16", weights_dtype="float16")
+    with pytest.raises(PresetError, match="weights_dtype must be one of"):
+        save_to_preset(model, tmp_path / "bf16", weights_dtype="bfloat16")

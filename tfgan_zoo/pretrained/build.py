@@ -104,6 +104,7 @@ def build_preset(
     verbose: int = 2,
     eval_every: int = 0,
     curve_samples: int = 1000,
+    weights_dtype: str = "float32",
 ) -> Path:
     """Trains `config_path`, evaluates it like `tfgan-zoo eval`, and writes the preset; returns its preset.json path.
 
@@ -121,6 +122,8 @@ def build_preset(
         eval_every: if > 0, measure digits-FID on `curve_samples` images every this many steps during training
             (`EvaluationCallback`) and record the curve as `metadata.training.digits_fid_curve`.
         curve_samples: generated images per point of that curve.
+        weights_dtype: the weights file's storage dtype (`"float16"` halves the bytes); the model is rounded to it
+            before it is evaluated, so the recorded metrics describe the shipped weights.
 
     Conditional models also get `digits_class_accuracy` (the classifier's accuracy on samples of the classes
     asked for) when it is not among `metrics`.
@@ -129,7 +132,7 @@ def build_preset(
 
     import tfgan_zoo
     from tfgan_zoo.evaluation import evaluate_config
-    from tfgan_zoo.pretrained.presets import save_to_preset
+    from tfgan_zoo.pretrained.presets import round_to_storage_dtype, save_to_preset
     from tfgan_zoo.registry import get_model_class
     from tfgan_zoo.training import train
 
@@ -150,10 +153,12 @@ def build_preset(
     cfg_overrides += [f"train.workdir={workdir}", "train.tensorboard=false"]
     config = tfgan_zoo.load_config(config_path, cfg_overrides)
 
-    estimate_mb = 4 * sum(int(np.prod(w.shape)) for w in tfgan_zoo.build_model(config).weights) / 1e6
+    bytes_per_value = 2 if weights_dtype == "float16" else 4
+    estimate_mb = bytes_per_value * sum(int(np.prod(w.shape)) for w in tfgan_zoo.build_model(config).weights) / 1e6
     if estimate_mb > max_mb:
         raise PresetError(
-            f"{name}: its {estimate_mb:.1f} MB of float32 weights are above max_mb={max_mb} (checked before training). "
+            f"{name}: its {estimate_mb:.1f} MB of {weights_dtype} weights are above max_mb={max_mb} (checked before "
+            "training). "
             "Presets ship in the wheel; use a smaller digits config or raise --max_mb deliberately."
         )
     print(f"[build] {name}: training {config.model.name} for {config.train.steps} steps in {workdir}", flush=True)
@@ -177,8 +182,13 @@ def build_preset(
     metrics = list(metrics)
     if result.model.task.labels and "digits_class_accuracy" not in metrics:
         metrics.append("digits_class_accuracy")
+    evaluated = result.checkpoint_dir
+    if weights_dtype != "float32":  # evaluate the weights as they will ship
+        round_to_storage_dtype(result.model, weights_dtype)
+        evaluated = workdir / f"shipped_{weights_dtype}.weights.h5"
+        result.model.save_weights(str(evaluated))
     t0 = time.time()
-    evaluation = evaluate_config(config_path, result.checkpoint_dir, metrics, overrides=cfg_overrides,
+    evaluation = evaluate_config(config_path, evaluated, metrics, overrides=cfg_overrides,
                                  num_samples=num_samples, batch_size=100, seed=0)
     eval_seconds = time.time() - t0
     for record in evaluation.records:
@@ -212,7 +222,7 @@ def build_preset(
         }
     out_dir = Path(out_dir) if out_dir else ASSETS / name
     staging = Path(tempfile.mkdtemp(prefix=f"tfgan_zoo_preset_{name}_"))
-    path = save_to_preset(model, staging, name=name, metadata=metadata)
+    path = save_to_preset(model, staging, name=name, metadata=metadata, weights_dtype=weights_dtype)
     size_mb = read_preset(path)["weights"]["bytes"] / 1e6
     if size_mb > max_mb:
         # nothing trained is thrown away: the finished preset and the checkpoints stay where they are
@@ -250,7 +260,7 @@ def two_domain_report(model) -> dict:
 def build_judged_preset(config_path, *, source: str, judge, protocol, dataset: str, description: str,
                         license: str, extra_training=None, steps: int | None = None, name: str | None = None,
                         out_dir=None, workdir=None, overrides: list[str] | None = None,
-                        max_mb: float = DEFAULT_MAX_MB, verbose: int = 2) -> Path:
+                        max_mb: float = DEFAULT_MAX_MB, verbose: int = 2, weights_dtype: str = "float32") -> Path:
     """Trains a config on a bundled translation set, judges the result next to the untrained model of the same
     config and seed, and writes the preset; returns its preset.json path. The builders of the translation families
     (two-domain, multi-domain, few-shot) are this with their own judge.
@@ -261,13 +271,14 @@ def build_judged_preset(config_path, *, source: str, judge, protocol, dataset: s
         protocol: the metric record's protocol name, or `model -> name`.
         dataset, description, license: the metadata's dataset fields.
         extra_training: `(TrainResult, config) -> dict` merged into the metadata's `training` section.
+        weights_dtype: the weights file's storage dtype; the model is rounded to it before it is judged.
     Nothing trained is thrown away: a preset over `max_mb` stays in its staging folder (the error says where).
     """
     import keras
     import numpy as np
 
     import tfgan_zoo
-    from tfgan_zoo.pretrained.presets import save_to_preset
+    from tfgan_zoo.pretrained.presets import round_to_storage_dtype, save_to_preset
     from tfgan_zoo.registry import get_model_class
     from tfgan_zoo.training import train
 
@@ -290,6 +301,7 @@ def build_judged_preset(config_path, *, source: str, judge, protocol, dataset: s
     diverged = {k: v[-1] for k, v in result.history.items() if v and not np.isfinite(v[-1])}
     if diverged:
         raise PresetError(f"{name}: training diverged (final {diverged}); not shipping it.")
+    round_to_storage_dtype(result.model, weights_dtype)
     t0 = time.time()
     report = judge(result.model)
     metadata = {
@@ -306,7 +318,7 @@ def build_judged_preset(config_path, *, source: str, judge, protocol, dataset: s
     }
     out_dir = Path(out_dir) if out_dir else ASSETS / name
     staging = Path(tempfile.mkdtemp(prefix=f"tfgan_zoo_preset_{name}_"))
-    path = save_to_preset(result.model, staging, name=name, metadata=metadata)
+    path = save_to_preset(result.model, staging, name=name, metadata=metadata, weights_dtype=weights_dtype)
     size_mb = read_preset(path)["weights"]["bytes"] / 1e6
     if size_mb > max_mb:
         raise PresetError(f"{name}: the weights file is {size_mb:.2f} MB, above max_mb={max_mb}. The finished preset "
@@ -325,7 +337,7 @@ def build_judged_preset(config_path, *, source: str, judge, protocol, dataset: s
 
 def build_two_domain_preset(config_path, steps: int | None = None, name: str | None = None, out_dir=None,
                             workdir=None, overrides: list[str] | None = None, max_mb: float = DEFAULT_MAX_MB,
-                            verbose: int = 2) -> Path:
+                            verbose: int = 2, weights_dtype: str = "float32") -> Path:
     """Trains a two-domain config on the bundled handwritten ↔ printed digits (`data.source: digits_printed`),
     judges it with `tfgan_zoo.evaluation.translation` (next to the same judges on the untrained model of the same
     config and seed) and writes the preset; returns its preset.json path.
@@ -343,7 +355,7 @@ def build_two_domain_preset(config_path, steps: int | None = None, name: str | N
         protocol=lambda model: "translation_report" if model.task.image_input else "pair_report",
         dataset="digits_printed", description=TWO_DOMAIN_DATASET, license=TWO_DOMAIN_LICENSE,
         extra_training=cycle_loss, steps=steps, name=name, out_dir=out_dir, workdir=workdir, overrides=overrides,
-        max_mb=max_mb, verbose=verbose)
+        max_mb=max_mb, verbose=verbose, weights_dtype=weights_dtype)
 
 
 def rejudge_two_domain_preset(preset_dir) -> dict:
@@ -438,6 +450,8 @@ def main(argv=None) -> int:
     p.add_argument("--metrics", default=",".join(DEFAULT_METRICS), help="metrics/protocols to record")
     p.add_argument("--num_samples", type=int, default=None, help="override protocol sample counts (testing only)")
     p.add_argument("--max_mb", type=float, default=DEFAULT_MAX_MB, help="largest weights file allowed, MB")
+    p.add_argument("--weights_dtype", choices=("float32", "float16"), default="float32",
+                   help="storage dtype of the weights file (float16: half the bytes; metrics measured after rounding)")
     p.add_argument("--verbose", type=int, default=2, help="fit verbosity (0, 1, 2)")
     p.add_argument("--eval_every", type=int, default=0,
                    help="record a digits-FID curve: measure every N training steps (0: off)")
@@ -482,15 +496,15 @@ def main(argv=None) -> int:
             from tfgan_zoo.pretrained.build_multi_domain import build_multi_domain_preset
 
             build_multi_domain_preset(args.config, args.steps, args.name, args.out_dir, args.workdir, args.set,
-                                      args.max_mb, args.verbose)
+                                      args.max_mb, args.verbose, weights_dtype=args.weights_dtype)
             return 0
         if source == "digits_printed":
             build_two_domain_preset(args.config, args.steps, args.name, args.out_dir, args.workdir, args.set,
-                                    args.max_mb, args.verbose)
+                                    args.max_mb, args.verbose, weights_dtype=args.weights_dtype)
             return 0
         build_preset(args.config, args.steps, args.name, args.out_dir, args.workdir, args.set,
                      metrics, args.num_samples, args.max_mb,
-                     args.verbose, args.eval_every, args.curve_samples)
+                     args.verbose, args.eval_every, args.curve_samples, args.weights_dtype)
     except (PresetError, FileNotFoundError, ValueError) as e:
         print(f"python -m tfgan_zoo.pretrained.build: error: {e}", file=sys.stderr)
         return 2

@@ -20,7 +20,7 @@ LICENSE = ("weights: released with tfgan_zoo under its license; training data: U
 
 
 def build_few_shot_preset(config_path, steps: int | None = None, name: str | None = None, out_dir=None,
-                          max_mb: float = 0.8, verbose: int = 2) -> Path:
+                          max_mb: float = 0.8, verbose: int = 2, weights_dtype: str = "float32") -> Path:
     """Trains the config, judges it with `evaluation.few_shot.few_shot_report` (and the untrained model) and writes
     the preset (metrics protocol `few_shot_report`); returns its preset.json path."""
     from tfgan_zoo.evaluation.few_shot import few_shot_report
@@ -32,7 +32,7 @@ def build_few_shot_preset(config_path, steps: int | None = None, name: str | Non
     return build_judged_preset(
         config_path, source="typeface_digits", judge=few_shot_report, protocol="few_shot_report",
         dataset="typeface_digits", description=DATASET, license=LICENSE, extra_training=speed, steps=steps,
-        name=name, out_dir=out_dir, max_mb=max_mb, verbose=verbose)
+        name=name, out_dir=out_dir, max_mb=max_mb, verbose=verbose, weights_dtype=weights_dtype)
 
 
 def main(argv=None) -> int:
@@ -43,8 +43,10 @@ def main(argv=None) -> int:
     p.add_argument("--out_dir", default=None)
     p.add_argument("--max_mb", type=float, default=0.8)
     p.add_argument("--verbose", type=int, default=2)
+    p.add_argument("--weights_dtype", choices=("float32", "float16"), default="float32")
     args = p.parse_args(argv)
-    build_few_shot_preset(args.config, args.steps, args.name, args.out_dir, args.max_mb, args.verbose)
+    build_few_shot_preset(args.config, args.steps, args.name, args.out_dir, args.max_mb, args.verbose,
+                          args.weights_dtype)
     return 0
 
 

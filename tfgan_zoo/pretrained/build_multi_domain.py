@@ -15,7 +15,7 @@ MULTI_DOMAIN_LICENSE = ("weights: released with tfgan_zoo under its license; tra
 
 def build_multi_domain_preset(config_path, steps: int | None = None, name: str | None = None, out_dir=None,
                               workdir=None, overrides: list[str] | None = None, max_mb: float = 0.8,
-                              verbose: int = 2) -> Path:
+                              verbose: int = 2, weights_dtype: str = "float32") -> Path:
     """Trains the config, judges it with `evaluation.multi_domain.multi_domain_report` (and the untrained model) and
     writes the preset (metrics protocol `multi_domain_report`); returns its preset.json path."""
     from tfgan_zoo.evaluation.multi_domain import multi_domain_report
@@ -29,4 +29,4 @@ def build_multi_domain_preset(config_path, steps: int | None = None, name: str |
         config_path, source="digits_attributes", judge=multi_domain_report, protocol="multi_domain_report",
         dataset="digits_attributes", description=MULTI_DOMAIN_DATASET, license=MULTI_DOMAIN_LICENSE,
         extra_training=reconstruction, steps=steps, name=name, out_dir=out_dir, workdir=workdir,
-        overrides=overrides, max_mb=max_mb, verbose=verbose)
+        overrides=overrides, max_mb=max_mb, verbose=verbose, weights_dtype=weights_dtype)

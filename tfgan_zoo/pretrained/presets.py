@@ -123,12 +123,19 @@ def _weights_only_twin(model):
     return twin
 
 
-def _store_duplicates_once(path: Path) -> None:
+#: the storage dtypes a preset's weights file may use; loading casts them to the model's variable dtypes.
+WEIGHTS_DTYPES = ("float32", "float16")
+
+
+def _store_duplicates_once(path: Path, weights_dtype: str = "float32") -> None:
     """Rewrites a `.weights.h5` so that identical arrays are stored once (HDF5 hard links to one dataset).
 
     Keras' `SpectralNormalization` tracks its layer's kernel twice, so `save_weights` writes every spectrally
     normalized kernel twice (BigGAN-family files were 2x their parameter bytes); zero biases and an EMA copy equal to
     its source repeat too. Links are transparent to readers: `load_weights` sees the same names and values.
+
+    `weights_dtype="float16"` also stores every float32 array as float16 (half the bytes; Keras casts back to the
+    variable's dtype on load). A value beyond float16's range (|x| > 65504) would become inf: that raises instead.
     """
     import h5py
     import numpy as np
@@ -143,7 +150,13 @@ def _store_duplicates_once(path: Path) -> None:
                 dst.require_group(name).attrs.update(dict(obj.attrs))
                 return
             data = obj[()]
-            key = (str(obj.dtype), obj.shape, hashlib.sha256(np.asarray(data).tobytes()).hexdigest())
+            if weights_dtype == "float16" and getattr(data, "dtype", None) == np.float32:
+                if data.size and np.abs(data).max() > np.finfo(np.float16).max:
+                    raise PresetError(
+                        f"{name} holds values up to {np.abs(data).max():.4g}, beyond float16's range (65504); "
+                        "store this preset with weights_dtype='float32'.")
+                data = data.astype(np.float16)
+            key = (str(data.dtype), data.shape, hashlib.sha256(np.asarray(data).tobytes()).hexdigest())
             if key in seen and not obj.attrs.keys():
                 dst[name] = dst[seen[key]]  # hard link: one copy on disk
             else:
@@ -154,8 +167,22 @@ def _store_duplicates_once(path: Path) -> None:
     os.replace(tmp, path)
 
 
+def round_to_storage_dtype(model, weights_dtype: str) -> None:
+    """Rounds `model`'s float32 variables in place to what a preset stored as `weights_dtype` loads back, so metrics
+    measured afterwards describe the shipped weights (the preset builders call it before they evaluate)."""
+    import numpy as np
+
+    if weights_dtype not in WEIGHTS_DTYPES:
+        raise PresetError(f"weights_dtype must be one of {WEIGHTS_DTYPES}, got {weights_dtype!r}.")
+    if weights_dtype == "float32":
+        return
+    for variable in model.weights:
+        if variable.dtype == "float32":
+            variable.assign(np.asarray(variable.numpy(), np.float16).astype(np.float32))
+
+
 def save_to_preset(model, directory, name: str | None = None, metadata: dict | None = None, metrics=None,
-                   eval_kwargs: dict | None = None) -> Path:
+                   eval_kwargs: dict | None = None, weights_dtype: str = "float32") -> Path:
     """Writes `model` as a preset folder and returns the path of its `preset.json`.
 
     Args:
@@ -166,6 +193,8 @@ def save_to_preset(model, directory, name: str | None = None, metadata: dict | N
         metrics: optional protocols/metrics to *measure* now with `tfgan_zoo.evaluation.evaluate` (e.g.
             `["digits_fid", "digits_is"]`); their full records go to `metadata["metrics"]`.
         eval_kwargs: extra `evaluate()` arguments (num_samples, real_images, feature_net, ...).
+        weights_dtype: `"float32"` (exact) or `"float16"` (half the bytes, for presets shipped in the wheel; the
+            model loads in float32). Metrics are measured on the model as it will load, after the rounding.
     """
     import keras
     import tensorflow as tf
@@ -175,11 +204,15 @@ def save_to_preset(model, directory, name: str | None = None, metadata: dict | N
     registry_name = getattr(model, "registry_name", "")
     if not registry_name:
         raise PresetError(f"{type(model).__name__} is not a registered zoo model; only those can be presets.")
+    if weights_dtype not in WEIGHTS_DTYPES:
+        raise PresetError(f"weights_dtype must be one of {WEIGHTS_DTYPES}, got {weights_dtype!r}.")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     weights = directory / WEIGHTS_FILE
     _weights_only_twin(model).save_weights(str(weights))
-    _store_duplicates_once(weights)
+    _store_duplicates_once(weights, weights_dtype)
+    if weights_dtype != "float32":  # the caller's model now holds what users will load
+        round_to_storage_dtype(model, weights_dtype)
     meta = dict(metadata or {})
     if metrics:
         from tfgan_zoo.evaluation import evaluate
@@ -197,7 +230,8 @@ def save_to_preset(model, directory, name: str | None = None, metadata: dict | N
         "model": registry_name,
         "task": str(model.task),
         "config": config,
-        "weights": {"file": WEIGHTS_FILE, "sha256": sha256_of(weights), "bytes": weights.stat().st_size},
+        "weights": {"file": WEIGHTS_FILE, "sha256": sha256_of(weights), "bytes": weights.stat().st_size,
+                    "dtype": weights_dtype},
         # the optimizers it was trained with (`from_preset(..., compile=True)` fine-tunes with them)
         "training_optimizers": (compile_config or {}).get("optimizers"),
         "metadata": meta,
