@@ -178,6 +178,7 @@ def _cmd_demo(args):
 #: the parser is built; one that fails to import stays listed and reports the import error when it is run.
 SUBCOMMANDS = {
     "export": ("tfgan_zoo.export.cli_commands", "add_export_parser"),
+    "convert": ("tfgan_zoo.pretrained.convert", "add_convert_parser"),
     "serve": ("tfgan_zoo.serving.cli_commands", "add_serve_parser"),
     "eval": ("tfgan_zoo.evaluation.cli_commands", "add_eval_parser"),
 }
