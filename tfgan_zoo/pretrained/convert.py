@@ -38,9 +38,12 @@ Keras network; the two functions here delegate to it.
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 from pathlib import Path
 
 from tfgan_zoo.utils.conversion import ConversionError, ConversionReport
+from tfgan_zoo.utils.hashing import sha256_of
 from tfgan_zoo.utils.torch_checkpoint import UnsafeCheckpointError, load_torch_state_dict
 from tfgan_zoo.utils.torch_mapping import TorchStateMapper, conv_kernel, norm_kind, strip_module_prefix
 
@@ -134,6 +137,93 @@ def cyclegan_from_pytorch(checkpoint_dir_or_files, strict: bool = True, image_si
     from tfgan_zoo.models.cyclegan.cyclegan_convert import cyclegan_from_pytorch as convert
 
     return convert(checkpoint_dir_or_files, strict=strict, image_size=image_size, **model_kwargs)
+
+
+# ------------------------------------------------------------------------------------------------ formats
+@dataclasses.dataclass(frozen=True)
+class CheckpointFormat:
+    """A published checkpoint format `tfgan-zoo convert --from NAME` reads: `function` in `module` converts it
+    (`function(source, [discriminator=...,] strict=...)` returns a zoo model with a `conversion_report`)."""
+
+    name: str
+    module: str
+    function: str
+    model: str
+    origin: str
+    source: str
+    discriminator: bool = False
+
+
+#: every format the `convert` command knows, by its `--from` name
+FORMATS = {f.name: f for f in (
+    CheckpointFormat("pix2pix-pytorch", "tfgan_zoo.pretrained.convert", "pix2pix_from_pytorch", "pix2pix",
+                     "junyanz/pytorch-CycleGAN-and-pix2pix", "latest_net_G.pth (U-Net generator)"),
+    CheckpointFormat("cyclegan-pytorch", "tfgan_zoo.pretrained.convert", "cyclegan_from_pytorch", "cyclegan",
+                     "junyanz/pytorch-CycleGAN-and-pix2pix", "the checkpoint folder (latest_net_G_A.pth, …)"),
+    CheckpointFormat("stargan-pytorch", "tfgan_zoo.models.stargan.stargan_convert", "stargan_from_pytorch",
+                     "stargan", "yunjey/stargan", "the models/ folder (<iters>-G.ckpt, -D.ckpt) or one -G.ckpt"),
+    CheckpointFormat("stylegan2-npz", "tfgan_zoo.models.stylegan2.stylegan2_convert", "stylegan2_from_official",
+                     "stylegan2", "NVlabs/stylegan2", "Gs.npz of the official network's vars", discriminator=True),
+    CheckpointFormat("dcgan-pytorch-examples", "tfgan_zoo.models.dcgan.dcgan_convert", "dcgan_from_pytorch_examples",
+                     "dcgan", "pytorch/examples (dcgan)", "netG_epoch_N.pth or the folder holding it",
+                     discriminator=True),
+)}
+
+
+def convert_checkpoint(format_name: str, source, discriminator=None, strict: bool = True, **kwargs):
+    """Converts `source` in the published format `format_name` (a key of `FORMATS`) into a zoo model."""
+    import importlib
+
+    fmt = FORMATS.get(format_name)
+    if fmt is None:
+        raise ValueError(f"Unknown checkpoint format {format_name!r}; known formats: {', '.join(FORMATS)}.")
+    if discriminator is not None:
+        if not fmt.discriminator:
+            raise ValueError(f"The {format_name} format takes no separate discriminator file.")
+        kwargs["discriminator"] = discriminator
+    convert = getattr(importlib.import_module(fmt.module), fmt.function)
+    return convert(source, strict=strict, **kwargs)
+
+
+def add_convert_parser(sub):
+    """`tfgan-zoo convert --from FORMAT SOURCE --out PRESET_DIR`."""
+    lines = "\n".join(f"  {f.name}: {f.origin} → {f.model} ({f.source})" for f in FORMATS.values())
+    p = sub.add_parser(
+        "convert", help="convert published weights (--from FORMAT) into a zoo preset",
+        description="Converts a published checkpoint into a zoo preset folder (weights, sha256, provenance). "
+                    "Nothing is downloaded; torch is not needed and no pickled code runs.",
+        epilog="formats:\n" + lines, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--from", dest="format", required=True, choices=tuple(FORMATS), metavar="FORMAT",
+                   help="the checkpoint's format: " + ", ".join(FORMATS))
+    p.add_argument("source", help="the checkpoint file or folder")
+    p.add_argument("--out", required=True, help="the preset folder to write")
+    p.add_argument("--discriminator", default=None, help="the discriminator's file, for formats that have one")
+    p.add_argument("--weights_dtype", default="float32", choices=("float32", "float16"),
+                   help="preset storage precision (float32 is exact)")
+    p.add_argument("--lenient", action="store_true", help="convert even if keys are unused/missing (see the report)")
+    p.set_defaults(func=_cmd_convert)
+    return p
+
+
+def _cmd_convert(args):
+    import sys
+
+    from tfgan_zoo.pretrained.presets import save_to_preset
+
+    fmt = FORMATS[args.format]
+    try:
+        model = convert_checkpoint(args.format, args.source, discriminator=args.discriminator,
+                                   strict=not args.lenient)
+    except (ConversionError, UnsafeCheckpointError, ValueError) as e:
+        print(f"tfgan-zoo convert: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    sources = [Path(args.source)] + ([Path(args.discriminator)] if args.discriminator else [])
+    metadata = {"converted_from": [s.name for s in sources], "source": fmt.origin, "format": fmt.name,
+                "source_sha256": {s.name: sha256_of(s) for s in sources if s.is_file()},
+                "conversion": str(model.conversion_report).splitlines()[0]}
+    save_to_preset(model, args.out, metadata=metadata, weights_dtype=args.weights_dtype)
+    print(model.conversion_report)
+    print(f"Wrote the preset {args.out} (load it with tfgan_zoo.from_preset({str(args.out)!r})).")
 
 
 def _cli(argv=None) -> int:
