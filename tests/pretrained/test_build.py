@@ -143,3 +143,25 @@ def test_a_float16_build_records_the_metrics_of_the_weights_it_ships(tmp_path):
                      "digits_fid", "--num_samples", "24", "--quiet", "--output", str(out)]) == 0
     measured = json.loads(out.read_text())["records"][0]["values"]["value"]
     assert cfg["metadata"]["metrics"][0]["values"]["value"] == pytest.approx(measured, rel=1e-6)
+
+
+def test_store_as_float16_halves_a_preset_and_measures_it_again(tmp_path, capsys):
+    from tfgan_zoo.pretrained.build import store_as
+
+    path = build_preset(TINY, steps=2, out_dir=tmp_path / "p", metrics=["digits_fid"], num_samples=24, verbose=0)
+    before = read_preset(path)
+    assert before["weights"]["dtype"] == "float32"
+    entry = store_as(path.parent, "float16")
+    after = read_preset(path)
+    assert entry == after["weights"] and entry["dtype"] == "float16" and entry["sha256"] != before["weights"]["sha256"]
+    assert entry["bytes"] < before["weights"]["bytes"]
+    kept = after["metadata"]["metrics_before_store_as"]
+    assert kept["weights_dtype"] == "float32" and kept["sha256"] == before["weights"]["sha256"]
+    assert kept["values"]["digits_fid@n=24"] == before["metadata"]["metrics"][0]["values"]
+    assert [r["protocol"] for r in after["metadata"]["metrics"]] == ["digits_fid@n=24"]  # measured again
+    loaded = from_preset(path.parent)  # loads, sha256 verified against the rewritten entry
+    assert np.isfinite(loaded.generate(2, seed=0)).all()
+    assert store_as(path.parent, "float16") == entry  # already float16: nothing to do
+    with pytest.raises(PresetError, match="cannot bring back"):
+        store_as(path.parent, "float32")
+    assert main(["--store_as", "float16", str(tmp_path / "missing")]) == 2

@@ -48,6 +48,7 @@ from pathlib import Path
 
 from tfgan_zoo import _env  # noqa: F401  (before TensorFlow)
 from tfgan_zoo.pretrained.presets import ASSETS, PresetError, read_preset
+from tfgan_zoo.utils.hashing import sha256_of
 
 #: Metrics every digits preset records (`tfgan-zoo eval --metrics` spelling).
 DEFAULT_METRICS = ("digits_fid", "digits_is", "digits_coverage")
@@ -432,9 +433,61 @@ def add_metrics(preset_dir, metrics, num_samples: int | None = None) -> list[dic
     return records
 
 
+def store_as(preset_dir, weights_dtype: str = "float16") -> dict:
+    """Re-stores a digits preset's weights file in `weights_dtype` and measures its recorded protocols again on the
+    weights as they now load; the figures measured on the previous weights stay in
+    `metadata.metrics_before_store_as`. Returns the new `weights` entry. The model, its config and its training
+    record are unchanged. `python -m tfgan_zoo.pretrained.build --store_as float16 NAME` (or `digits` for every
+    shipped digits preset)."""
+    from tfgan_zoo.pretrained.presets import PRESET_FILE, WEIGHTS_DTYPES, _store_duplicates_once
+
+    if weights_dtype not in WEIGHTS_DTYPES:
+        raise PresetError(f"weights_dtype must be one of {WEIGHTS_DTYPES}, got {weights_dtype!r}.")
+    preset_dir = Path(preset_dir)
+    if not (preset_dir / PRESET_FILE).is_file():
+        preset_dir = ASSETS / str(preset_dir)
+    payload = json.loads((preset_dir / PRESET_FILE).read_text())
+    meta = payload.get("metadata", {})
+    if meta.get("dataset") != "digits":
+        raise PresetError(f"{preset_dir.name}: store_as re-measures the digits protocols; its dataset is "
+                          f"{meta.get('dataset')!r} (rebuild it with --weights_dtype instead).")
+    current = payload["weights"].get("dtype", "float32")
+    if current == weights_dtype:
+        return payload["weights"]
+    if WEIGHTS_DTYPES.index(weights_dtype) < WEIGHTS_DTYPES.index(current):
+        raise PresetError(f"{preset_dir.name} is stored as {current}; storing it as {weights_dtype} cannot bring back "
+                          "the precision it lost.")
+    weights = preset_dir / payload["weights"]["file"]
+    staged = weights.with_name(weights.name + ".staged")
+    shutil.copyfile(weights, staged)
+    _store_duplicates_once(staged, weights_dtype)
+    os.replace(staged, weights)
+    protocols = [r["protocol"] for r in meta.get("metrics", [])]
+    meta["metrics_before_store_as"] = {"weights_dtype": current, "sha256": payload["weights"]["sha256"],
+                                       "values": {r["protocol"]: r["values"] for r in meta.get("metrics", [])}}
+    payload["weights"] = {"file": weights.name, "sha256": sha256_of(weights), "bytes": weights.stat().st_size,
+                          "dtype": weights_dtype}
+    (preset_dir / PRESET_FILE).write_text(json.dumps(payload, indent=2) + "\n")
+    from tfgan_zoo.pretrained.presets import PresetSpec, get_preset_spec, register_preset, unregister_preset
+
+    if preset_dir.resolve().parent == ASSETS.resolve():  # a shipped preset: the registry pins the new sha256
+        old = get_preset_spec(payload["name"])
+        unregister_preset(old.name)
+        register_preset(PresetSpec(old.name, old.model, payload["weights"]["sha256"], old.url, old.metadata))
+    by_count: dict = {}  # "digits_fid@n=24" was measured with num_samples=24: measure it the same way
+    for protocol in protocols:
+        base, _, count = protocol.partition("@n=")
+        by_count.setdefault(int(count) if count else None, []).append(base)
+    for count, names in by_count.items():
+        add_metrics(preset_dir, names, num_samples=count)
+    return payload["weights"]
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m tfgan_zoo.pretrained.build", description=__doc__.splitlines()[0])
     p.add_argument("--config", help="zoo_configs/<name>/<name>_digits_<res>.yaml")
+    p.add_argument("--store_as", nargs=2, metavar=("DTYPE", "PRESET"), default=None,
+                   help="re-store a digits preset's weights (or every one: `digits`) as DTYPE and re-measure it")
     p.add_argument("--add_metrics", metavar="PRESET", default=None,
                    help="instead of training: measure --metrics on this existing preset (name or folder) and "
                    "append the records to its preset.json")
@@ -466,6 +519,18 @@ def main(argv=None) -> int:
             return 2
         for r in records:
             print(f"[build] {args.add_metrics}: {r['protocol']} = {r['values']}")
+        return 0
+    if args.store_as:
+        dtype, which = args.store_as
+        names = ([p.name for p in sorted(ASSETS.iterdir()) if (p / "preset.json").is_file()
+                  and read_preset(p).get("metadata", {}).get("dataset") == "digits"] if which == "digits" else [which])
+        for name in names:
+            try:
+                entry = store_as(name, dtype)
+            except (PresetError, FileNotFoundError, KeyError) as e:
+                print(f"python -m tfgan_zoo.pretrained.build: error: {e}", file=sys.stderr)
+                return 2
+            print(f"[build] {name}: {entry['dtype']}, {entry['bytes'] / 1e6:.2f} MB", flush=True)
         return 0
     if args.record_optimizers:
         names = ([p.name for p in sorted(ASSETS.iterdir()) if (p / "preset.json").is_file()]
