@@ -678,3 +678,95 @@ class FewShotTranslationTask(Task):
 
 FEW_SHOT_TRANSLATION = FewShotTranslationTask()
 TASKS[FEW_SHOT_TRANSLATION.name] = FEW_SHOT_TRANSLATION
+
+
+class SuperResolutionTask(Task):
+    """Low-resolution → high-resolution (SRGAN, ESRGAN): batches of (low_res, high_res) with high_res `scale` times
+    larger; `upscale(images, tile=None)`; serving `serving_default(images)` and `upscale(images)` (float [-1, 1])
+    and `upscale_uint8(images)` (uint8 [0, 255] → uint8), all with dynamic height and width (the generator is fully
+    convolutional); TFLite at the model's fixed LR size (`fixed_input_size`). The sample grid shows
+    bicubic | upscaled | high_res rows. The discriminator sees high-resolution images only."""
+
+    name = "super_resolution"
+    description = "low-resolution image -> image `scale` times larger"
+    batch_keys = ("low_res", "high_res")
+    user_api = "upscale"
+    image_input = True
+    super_resolution = True
+    output_names = ("images",)
+    evaluation_metrics = ()  # the `sr_photos` protocol (tfgan_zoo.evaluation.super_resolution) judges these
+    data_hint = "Use a super-resolution source (photos, hr_folder, tfds div2k) with data.scale = the model's scale."
+
+    def _cast(self, model, key, value):
+        value = tf.convert_to_tensor(value)
+        name = type(model).__name__
+        shape = value.shape
+        if not value.dtype.is_floating:
+            raise ValueError(f"{name} trains on float images in [-1, 1] for {key!r}; got {value.dtype.name}.")
+        size = model.image_size if key == "high_res" else model.image_size // model.scale
+        expected = (size, size, model.channels)
+        if shape.rank is not None and (shape.rank != 4 or any(d is not None and d != e
+                                                               for d, e in zip(shape[1:], expected))):
+            raise ValueError(
+                f"{name} (x{model.scale}, image_size {model.image_size}) trains on {key} of shape [B, {size}, {size}, "
+                f"{model.channels}]; got {shape}. Set data.image_size to the model's image_size (the HR crop) and "
+                f"data.scale to its scale ({model.scale})."
+            )
+        return tf.cast(value, model.compute_dtype)
+
+    def real_images(self, batch):
+        return batch["high_res"]
+
+    def generator_inputs(self, model, batch, size=None):
+        return batch["low_res"]
+
+    def call_inputs(self, model, named):
+        return tf.constant(named["images"])
+
+    def example_inputs(self, model, batch_size=2, seed=0):
+        rng = np.random.default_rng(seed)
+        size = model.fixed_input_size
+        return {"images": rng.uniform(-1.0, 1.0, (batch_size, size, size, model.channels)).astype(np.float32)}
+
+    def serving_signatures(self, model):
+        g = model.inference_generator
+        channels = model.channels
+
+        def upscale(images):
+            return {"images": tf.clip_by_value(tf.cast(g(images, training=False), tf.float32), -1.0, 1.0)}
+
+        def upscale_uint8(images):
+            x = tf.cast(images, tf.float32) / 127.5 - 1.0
+            y = tf.clip_by_value(tf.cast(g(x, training=False), tf.float32), -1.0, 1.0)
+            return {"images_uint8": tf.cast(tf.round((y + 1.0) * 127.5), tf.uint8)}
+
+        spec = tf.TensorSpec([None, None, None, channels], tf.float32, name="images")
+        spec_uint8 = tf.TensorSpec([None, None, None, channels], tf.uint8, name="images")
+        return {"serving_default": (upscale, [spec]), "upscale": (upscale, [spec]),
+                "upscale_uint8": (upscale_uint8, [spec_uint8])}
+
+    def synthetic_elements(self, model, n, image_size, channels, rng):
+        low = image_size // model.scale
+        return (rng.uniform(-1, 1, (n, low, low, channels)).astype("float32"),
+                rng.uniform(-1, 1, (n, image_size, image_size, channels)).astype("float32"))
+
+    def sample(self, model, num_images, seed=None, labels=None, sources=None):
+        if sources is None:
+            raise ValueError(f"{type(model).__name__} upscales images: pass low-resolution images to sample from it.")
+        return model.upscale(np.asarray(sources)[:num_images])
+
+    def sample_grid(self, model, num_images, seed, pairs=None):
+        if pairs is None:
+            raise ValueError("The super-resolution sample grid needs fixed (low_res, high_res) pairs.")
+        low, high = pairs
+        out = model.upscale(low)
+        size = high.shape[1:3]
+        bicubic = np.clip(tf.image.resize(low, size, method="bicubic").numpy(), -1, 1)
+        rows = []
+        for b, o, h in zip(bicubic, out, high):
+            rows += [b, o, h]
+        return np.stack(rows), 6
+
+
+SUPER_RESOLUTION = SuperResolutionTask()
+TASKS[SUPER_RESOLUTION.name] = SUPER_RESOLUTION
