@@ -770,3 +770,80 @@ class SuperResolutionTask(Task):
 
 SUPER_RESOLUTION = SuperResolutionTask()
 TASKS[SUPER_RESOLUTION.name] = SUPER_RESOLUTION
+
+
+class SemanticSynthesisTask(Task):
+    """Semantic label map (+ instance map, + a style input where the model has one) → image (pix2pixHD, GauGAN):
+    batches of dicts `{labels [B, H, W] int, instances [B, H, W] int, images [B, H, W, C]}`; the model one-hots the
+    labels and computes the instance boundary map inside its networks; `synthesize(labels, instances=None, ...)`;
+    serving `serving_default` and `synthesize` over the int maps (+ the model's style inputs: `model.synthesis_specs`);
+    the sample grid shows colourised label map | synthesis | real image rows of held-out digit scenes."""
+
+    name = "semantic_synthesis"
+    description = "semantic label map (+ instance map, + style) -> image"
+    batch_keys = ("labels", "instances", "images")
+    user_api = "synthesize"
+    semantic = True
+    output_names = ("images",)
+    evaluation_metrics = ()  # `tfgan_zoo.evaluation.semantic` segments the syntheses (mIoU, pixel accuracy)
+    data_hint = ("Use a semantic source (digit_scenes; cityscapes or ade20k with data.path at the official "
+                 "folder layout).")
+
+    def _cast(self, model, key, value):
+        if key == "images":
+            value = tf.convert_to_tensor(value)
+            name = type(model).__name__
+            expected = tuple(model.image_shape) + (model.channels,)
+            if value.shape.rank is not None and (value.shape.rank != 4 or any(
+                    d is not None and d != e for d, e in zip(value.shape[1:], expected))):
+                raise ValueError(f"{name} trains on images [B, {expected[0]}, {expected[1]}, {expected[2]}] in "
+                                 f"[-1, 1]; got shape {value.shape}. Set data.image_size/channels to match the model.")
+            if not value.dtype.is_floating:
+                raise ValueError(f"{name} trains on float images in [-1, 1]; got {value.dtype.name}.")
+            return tf.cast(value, model.compute_dtype)
+        return model.check_label_map(value, key)
+
+    def generator_inputs(self, model, batch, size=None):
+        return model.generator_inputs_from(batch)
+
+    def discriminator_inputs(self, model, images, batch):
+        return model.label_inputs_from(batch) + [images]
+
+    def call_inputs(self, model, named):
+        return [tf.constant(named[spec.name]) for spec in model.synthesis_specs()]
+
+    def example_inputs(self, model, batch_size=2, seed=0):
+        return model.example_synthesis_inputs(batch_size, seed)
+
+    def serving_signatures(self, model):
+        g = model.inference_generator
+        specs = model.synthesis_specs()
+
+        def synthesize(*args):
+            return {"images": tf.cast(g(list(args), training=False), tf.float32)}
+
+        signatures = {"serving_default": (synthesize, specs), "synthesize": (synthesize, specs)}
+        signatures.update(model.extra_serving_signatures())
+        return signatures
+
+    def synthetic_elements(self, model, n, image_size, channels, rng):
+        h, w = model.image_shape
+        labels = rng.integers(0, model.num_classes, (n, h, w)).astype("int32")
+        return {"labels": labels, "instances": labels.copy(),
+                "images": rng.uniform(-1, 1, (n, h, w, channels)).astype("float32")}
+
+    def sample(self, model, num_images, seed=None, labels=None, sources=None):
+        return model.generate(num_images, seed=seed)
+
+    def sample_grid(self, model, num_images, seed, pairs=None):
+        scenes = model.example_scenes(max(1, num_images // 3), seed=seed)
+        out = model.synthesize(scenes["labels"], scenes.get("instances"))
+        colour = model.colorize(scenes["labels"])
+        rows = []
+        for c, o, r in zip(colour, out, scenes["images"]):
+            rows += [c if o.shape[-1] == 3 else c.mean(-1, keepdims=True), o, r]
+        return np.stack(rows), 6
+
+
+SEMANTIC_SYNTHESIS = SemanticSynthesisTask()
+TASKS[SEMANTIC_SYNTHESIS.name] = SEMANTIC_SYNTHESIS
