@@ -163,7 +163,8 @@ def _store_duplicates_once(path: Path, weights_dtype: str = "float32") -> None:
                 dst.create_dataset(name, data=data).attrs.update(dict(obj.attrs))
                 seen.setdefault(key, name)
 
-        src.visititems(copy)
+        # every name, hard links included (`visititems` visits a linked dataset once, under one of its names)
+        src.visititems_links(lambda name, link: copy(name, src[name]))
     os.replace(tmp, path)
 
 
