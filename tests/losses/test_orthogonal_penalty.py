@@ -22,3 +22,22 @@ def test_orthogonal_penalty_ignores_norms_and_vectors():
     assert abs(float(orthogonal_penalty([scaled, np.ones(4, np.float32)], beta=1.0))) < 1e-4
     w = np.ones((3, 2), np.float32)
     assert float(orthogonal_penalty([w], beta=2.0)) == pytest.approx(2.0 * 2 * 9.0)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 7), (3, 3, 2, 4)])
+def test_biggan_orthogonal_penalty_gradient_is_the_official_one(shape):
+    """BigGAN-PyTorch adds strength · 2 (WWᵀ ⊙ (1 − I)) W to the gradient (W as [out, fan_in]); the paper's R_β
+    would add twice that."""
+    import tensorflow as tf
+
+    from tfgan_zoo.losses.orthogonal import biggan_orthogonal_penalty
+
+    kernel = np.random.default_rng(2).normal(size=shape).astype("float32")
+    w = kernel.reshape(-1, shape[-1]).T.astype(np.float64)  # [out, fan_in], the official view
+    official = (1e-4 * 2.0 * ((w @ w.T) * (1.0 - np.eye(w.shape[0]))) @ w).T.reshape(shape)
+    v = tf.Variable(kernel)
+    with tf.GradientTape(persistent=True) as tape:
+        ours = biggan_orthogonal_penalty([v], strength=1e-4)
+        paper = orthogonal_penalty([v], beta=1e-4)
+    np.testing.assert_allclose(tape.gradient(ours, v).numpy(), official, rtol=1e-4, atol=1e-9)
+    np.testing.assert_allclose(tape.gradient(paper, v).numpy(), 2.0 * official, rtol=1e-4, atol=1e-9)

@@ -35,12 +35,37 @@ def test_biggan_128_parameter_counts_equal_biggan_pytorch():
     assert d.get_layer("attention_64").output.shape[1:] == (64, 64, 96)
 
 
+def _official_ortho_gradient(kernel, strength):
+    """BigGAN-PyTorch utils.ortho: W viewed as [out, fan_in], grad += strength · 2 (WWᵀ ⊙ (1 − I)) W."""
+    w = kernel.reshape(-1, kernel.shape[-1]).T.astype(np.float64)
+    grad = 2.0 * ((w @ w.T) * (1.0 - np.eye(w.shape[0]))) @ w
+    return (strength * grad).T.reshape(kernel.shape)
+
+
 def test_tiny_uses_synchronized_bn_ortho_init_and_reports_the_ortho_penalty():
     m, cfg = build_tiny("biggan")
-    bns = [layer for layer in m.generator._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)]
-    assert bns and all(bn.synchronized for bn in bns)
+    # the gradient the step adds for the orthogonal term is BigGAN-PyTorch's, on every G kernel but the shared
+    # embedding (which gets none)
+    weights = m.orthogonal_weights()
     k = m.generator.get_layer("block1_conv1").layer.kernel.numpy().reshape(-1, 16)
     np.testing.assert_allclose(k.T @ k, np.eye(16), atol=1e-4)  # orthogonal init (before any SN step)
+    saved = [v.numpy() for v in weights]
+    rng = np.random.default_rng(0)
+    for v in weights:  # off-orthogonal weights, so the term's gradient is far above round-off
+        v.assign(rng.normal(scale=0.2, size=v.shape).astype("float32"))
+    with tf.GradientTape() as tape:
+        penalty, name = m.weight_penalty("generator")
+    grads = tape.gradient(penalty, m.generator.trainable_variables)
+    by_path = {v.path: g for v, g in zip(m.generator.trainable_variables, grads)}
+    assert name == "ortho_loss" and any("shared_embedding" in p and g is None for p, g in by_path.items())
+    for v in weights:
+        expected = _official_ortho_gradient(v.numpy(), m.ortho_beta)
+        np.testing.assert_allclose(by_path[v.path].numpy(), expected, rtol=1e-3,
+                                   atol=1e-3 * float(np.abs(expected).max()) + 1e-9)
+    for v, value in zip(weights, saved):
+        v.assign(value)
+    bns = [layer for layer in m.generator._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)]
+    assert bns and all(bn.synchronized for bn in bns)
     assert not any("shared_embedding" in v.path for v in m.orthogonal_weights())
     assert len(m.orthogonal_weights()) > 10
     h = m.fit(fixed_dataset(m, cfg), steps_per_epoch=2, epochs=1, verbose=0).history

@@ -18,7 +18,7 @@ from tfgan_zoo.base.unconditional import generate_from_latents
 from tfgan_zoo.layers.standing_stats import accumulate_standing_statistics
 from tfgan_zoo.layers.truncation import truncated_normal_from_seed
 from tfgan_zoo.losses.adversarial import get_adversarial_loss
-from tfgan_zoo.losses.orthogonal import orthogonal_penalty
+from tfgan_zoo.losses.orthogonal import biggan_orthogonal_penalty
 
 
 class ProjectionGAN(ConditionalGAN):
@@ -75,7 +75,8 @@ class ProjectionGAN(ConditionalGAN):
     def weight_penalty(self, player):
         if player != "generator" or not self.ortho_beta:
             return None
-        return orthogonal_penalty(self.orthogonal_weights(), self.ortho_beta), "ortho_loss"
+        # the gradient BigGAN-PyTorch adds (utils.ortho): 2β(WWᵀ ⊙ (1 − I))W, half of the paper formula's
+        return biggan_orthogonal_penalty(self.orthogonal_weights(), self.ortho_beta), "ortho_loss"
 
     def after_step(self, batch):
         ema = getattr(self, "generator_ema", None)

@@ -27,3 +27,20 @@ def orthogonal_penalty(weights, beta=1e-4):
         diag = tf.reduce_sum(tf.square(m), axis=0)  # ‖w_j‖² per output filter = diag(WᵀW)
         total += tf.reduce_sum(tf.square(gram)) - tf.reduce_sum(tf.square(diag))
     return beta * total
+
+
+def biggan_orthogonal_penalty(weights, strength=1e-4):
+    """BigGAN-PyTorch's orthogonal regularization (`utils.ortho`) as a loss term: half the paper's R_β.
+
+    The official code does not differentiate R_β; it adds `strength · 2 (WWᵀ ⊙ (1 − I)) W` (W viewed as
+    `[out, fan_in]`) straight to each weight's gradient. That is the gradient of `(strength / 2) ‖WWᵀ ⊙ (1 − I)‖²_F`,
+    while the gradient of the paper's `β ‖WᵀW ⊙ (1 − I)‖²_F` is `4β (…)W`: at the same β the official code
+    regularizes half as strongly. This term reproduces the official gradient exactly.
+
+    Args:
+        weights: kernels (rank < 2 are skipped).
+        strength: the official `--G_ortho` value (1e-4 in the paper).
+    Returns:
+        a float32 scalar whose gradient is the official one.
+    """
+    return orthogonal_penalty(weights, beta=0.5 * strength)
