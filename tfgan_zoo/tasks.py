@@ -847,3 +847,98 @@ class SemanticSynthesisTask(Task):
 
 SEMANTIC_SYNTHESIS = SemanticSynthesisTask()
 TASKS[SEMANTIC_SYNTHESIS.name] = SEMANTIC_SYNTHESIS
+
+
+class TextToImageTask(Task):
+    """(noise, text) → image (GAN-CLS, StackGAN): batches of (images, embeddings) where `embeddings` are the caption
+    embeddings of each image, `[B, K, D]` (K ≥ 1 captions; `[B, D]` reads as K = 1); the model picks one caption per
+    example and a mismatched one from another example for its matching-aware discriminator. User API
+    `generate_from_text(sentences or embeddings, seed=...)`; serving `serving_default(latents, embeddings)`,
+    `sample(seed, embeddings)` and, with a text encoder inside the model, `generate_from_text(text, seed)` on plain
+    `tf.string` sentences."""
+
+    name = "text_to_image"
+    description = "(noise, sentence or text embedding) -> image"
+    batch_keys = ("images", "embeddings")
+    user_api = "generate_from_text"
+    #: batches hold caption embeddings; inference takes text.
+    text = True
+    evaluation_metrics = ()  # `tfgan_zoo.evaluation.text_to_image` judges these
+    data_hint = ("Use a text source (digit_captions; text_embeddings with data.path at images.npy and embeddings.npy "
+                 "or the official char-CNN-RNN-embeddings.pickle).")
+
+    def _cast(self, model, key, value):
+        if key != "embeddings":
+            return super()._cast(model, key, value)
+        value = tf.convert_to_tensor(value)
+        name, dim = type(model).__name__, int(model.embedding_dim)
+        if value.shape.rank == 2:
+            value = value[:, None, :]
+        if value.shape.rank != 3 or (value.shape[-1] is not None and value.shape[-1] != dim):
+            raise ValueError(f"{name} trains on caption embeddings [B, K, {dim}] (embedding_dim={dim}); got shape "
+                             f"{value.shape}. Encode captions with the model's text encoder or set embedding_dim.")
+        if not value.dtype.is_floating:
+            raise ValueError(f"{name} trains on float caption embeddings; got {value.dtype.name}.")
+        return tf.cast(value, tf.float32)
+
+    def generator_inputs(self, model, batch, size=None):
+        size = tf.shape(batch["images"])[0] if size is None else size
+        return [model.sample_latents(size), batch["embedding"]]
+
+    def discriminator_inputs(self, model, images, batch):
+        return [images, batch["embedding"]]
+
+    def call_inputs(self, model, named):
+        return (tf.constant(named["latents"]), tf.constant(named["embeddings"]))
+
+    def example_inputs(self, model, batch_size=2, seed=0):
+        rng = np.random.default_rng(seed)
+        return {"latents": _latents(rng, model, batch_size),
+                "embeddings": rng.standard_normal((batch_size, model.embedding_dim)).astype(np.float32)}
+
+    def serving_signatures(self, model):
+        g = model.inference_generator
+        dist = model.latent_distribution
+        specs = [tf.TensorSpec([None, model.latent_dim], tf.float32, name="latents"),
+                 tf.TensorSpec([None, model.embedding_dim], tf.float32, name="embeddings")]
+
+        def serving_default(latents, embeddings):
+            return {"images": tf.cast(g([latents, embeddings], training=False), tf.float32)}
+
+        def sample(seed, embeddings):
+            z = latents_from_seed(seed, tf.shape(embeddings)[0], model.latent_dim, dist)
+            return {"images": tf.cast(g([z, embeddings], training=False), tf.float32), "latents": z}
+
+        signatures = {"serving_default": (serving_default, specs),
+                      "sample": (sample, [tf.TensorSpec([], tf.int32, name="seed"), specs[1]])}
+        if g.text_encoder is not None:
+
+            def generate_from_text(text, seed):
+                embeddings = g.encode_text(text)
+                z = latents_from_seed(seed, tf.shape(embeddings)[0], model.latent_dim, dist)
+                return {"images": tf.cast(g([z, embeddings], training=False), tf.float32), "embeddings": embeddings,
+                        "latents": z}
+
+            signatures["generate_from_text"] = (generate_from_text, [tf.TensorSpec([None], tf.string, name="text"),
+                                                                     tf.TensorSpec([], tf.int32, name="seed")])
+        return signatures
+
+    def synthetic_elements(self, model, n, image_size, channels, rng):
+        images = rng.uniform(-1, 1, (n, image_size, image_size, channels)).astype("float32")
+        return images, rng.standard_normal((n, 2, model.embedding_dim)).astype("float32")
+
+    def sample(self, model, num_images, seed=None, labels=None, sources=None, text=None):
+        if text is not None:
+            return model.generate_from_text(text, seed=seed, num_per_text=max(1, num_images // max(1, len(
+                [text] if isinstance(text, str) else text))))
+        return model.generate(num_images, seed=seed)
+
+    def sample_grid(self, model, num_images, seed, pairs=None):
+        prompts = model.example_prompts(max(1, num_images))  # None without a text encoder
+        if prompts is None:
+            return model.generate(max(1, num_images), seed=seed), None
+        return model.generate_from_text(prompts, seed=seed), None
+
+
+TEXT_TO_IMAGE = TextToImageTask()
+TASKS[TEXT_TO_IMAGE.name] = TEXT_TO_IMAGE
