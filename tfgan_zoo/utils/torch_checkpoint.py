@@ -162,7 +162,7 @@ def _check_state_dict(obj, source):
     return out
 
 
-def _load_zip(path: Path) -> dict:
+def _load_zip(path: Path, extra_allowed=None) -> dict:
     with zipfile.ZipFile(path) as zf:
         names = zf.namelist()
         pkl = [n for n in names if n.endswith("data.pkl") and n.count("/") == 1]
@@ -182,7 +182,10 @@ def _load_zip(path: Path) -> dict:
                 cache[key] = _as_numpy(zf.read(name), storage_type.dtype, byteorder)
             return cache[key]
 
-        obj = RestrictedUnpickler(io.BytesIO(zf.read(pkl[0])), storages, str(path)).load()
+        unpickler = RestrictedUnpickler(io.BytesIO(zf.read(pkl[0])), storages, str(path))
+        if extra_allowed:
+            unpickler.ALLOWED = {**unpickler.ALLOWED, **extra_allowed}
+        obj = unpickler.load()
     return obj
 
 
@@ -216,7 +219,7 @@ class _Deferred(int):
     """Index of a tensor whose storage bytes follow the pickle (legacy format)."""
 
 
-def _load_legacy(path: Path) -> dict:
+def _load_legacy(path: Path, extra_allowed=None) -> dict:
     f = io.BytesIO(path.read_bytes())
 
     def plain_pickle():  # magic number, protocol version, sys info, storage keys: no globals allowed at all
@@ -235,6 +238,8 @@ def _load_legacy(path: Path) -> dict:
     plain_pickle()  # protocol version
     plain_pickle()  # sys info
     unpickler = _LegacyUnpickler(f, str(path))
+    if extra_allowed:
+        unpickler.ALLOWED = {**unpickler.ALLOWED, **extra_allowed}
     obj = unpickler.load()
     keys = plain_pickle()
     arrays = {}
@@ -251,6 +256,10 @@ def _load_legacy(path: Path) -> dict:
         arrays[key] = _as_numpy(raw, dtype)
 
     def resolve(value):
+        if isinstance(value, dict):  # a checkpoint of several state dicts (e.g. {"g_ema": ..., "d": ...})
+            return type(value)((k, resolve(v)) for k, v in value.items())
+        if isinstance(value, (list, tuple)):
+            return type(value)(resolve(v) for v in value)
         if not isinstance(value, _Deferred):
             return value
         (key, view), offset, size, stride = unpickler.pending[value]
@@ -262,6 +271,29 @@ def _load_legacy(path: Path) -> dict:
     if not isinstance(obj, dict):
         return obj
     return collections.OrderedDict((k, resolve(v)) for k, v in obj.items())
+
+
+class TrainingArguments:
+    """Stands in for the `argparse.Namespace` of training options some checkpoints store (`ckpt["args"]`): its
+    attributes are set from the pickled state, nothing runs."""
+
+    def __repr__(self):
+        return f"TrainingArguments({vars(self)})"
+
+
+def load_torch_checkpoint(path):
+    """Reads a whole `torch.save` checkpoint without torch: nested dicts and lists of tensors (as NumPy arrays),
+    numbers and strings, e.g. `{"g_ema": state_dict, "d": state_dict, "latent_avg": tensor, "args": Namespace}`.
+
+    Unlike `load_torch_state_dict` it does not require a flat state dict. The same restrictions apply (only tensor
+    rebuilding, storages, OrderedDict and, for stored training options, `argparse.Namespace` — read into a plain
+    `TrainingArguments` object — are allowed; nothing is executed).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No checkpoint at {path}.")
+    extra = {("argparse", "Namespace"): TrainingArguments}
+    return _load_zip(path, extra) if zipfile.is_zipfile(path) else _load_legacy(path, extra)
 
 
 def load_torch_state_dict(path) -> "collections.OrderedDict[str, np.ndarray]":
