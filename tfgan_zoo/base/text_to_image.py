@@ -58,6 +58,15 @@ class TextToImageGAN(BaseGAN):
     loss_names = ("d_loss", "g_loss", "d_real", "d_wrong", "d_fake")
     #: weight of the real + mismatched-text term and of the fake term in the D objective (Reed et al.: ½ each).
     mismatch_weight = 0.5
+    optimizer_params = BaseGAN.optimizer_params + ("lr_decay_steps",)
+
+    def make_optimizer(self, player, learning_rate=None):
+        """Adam from the constructor's settings; with `lr_decay_steps` > 0 the learning rate halves every that many
+        updates (both papers halve it every 100 epochs)."""
+        steps = int(getattr(self, "lr_decay_steps", 0) or 0)
+        if steps and learning_rate is None:
+            learning_rate = keras.optimizers.schedules.ExponentialDecay(self.learning_rate, steps, 0.5, staircase=True)
+        return super().make_optimizer(player, learning_rate)
 
     def build_text_encoder(self):
         """The frozen shipped encoder named by `self.text_encoder` (None for ''), checked against `embedding_dim`."""
