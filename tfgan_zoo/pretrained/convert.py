@@ -171,6 +171,8 @@ FORMATS = {f.name: f for f in (
     CheckpointFormat("stylegan2-ada-pytorch", "tfgan_zoo.models.stylegan2.stylegan2_convert",
                      "stylegan2_from_ada_pytorch", "stylegan2", "NVlabs/stylegan2-ada-pytorch",
                      "G_ema state dict .pth (or {'G_ema', 'D'})", discriminator=True),
+    CheckpointFormat("biggan-pytorch", "tfgan_zoo.models.biggan.biggan_convert", "biggan_from_pytorch", "biggan",
+                     "ajbrock/BigGAN-PyTorch", "G_ema.pth (or G.pth)", discriminator=True),
     CheckpointFormat("dcgan-pytorch-examples", "tfgan_zoo.models.dcgan.dcgan_convert", "dcgan_from_pytorch_examples",
                      "dcgan", "pytorch/examples (dcgan)", "netG_epoch_N.pth or the folder holding it",
                      discriminator=True),
