@@ -19,7 +19,8 @@ GAMMA_INIT = PerCall(keras.initializers.RandomNormal(1.0, 0.02))
 
 
 def _bn(name):
-    return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, gamma_initializer=GAMMA_INIT, name=name)
+    return keras.layers.BatchNormalization(synchronized=True, momentum=0.9, epsilon=1e-5,
+                                           gamma_initializer=GAMMA_INIT, name=name)
 
 
 def _conv(filters, kernel, name, strides=1, transpose=False, padding="same", use_bias=False):
