@@ -94,10 +94,11 @@ class _SNMapper:
             layer = getattr(layer, name)
         return layer
 
-    def sn(self, key, wrapper, path, kind, perm=None, embedding=False):
+    def sn(self, key, wrapper, path, kind, perm=None, embedding=False, in_perm=None, keep_outputs=None):
         """`kind`: 'conv' ([out, in, kh, kw] → [kh, kw, in, out]) or 'linear' ([out, in] → [in, out]); `perm`
-        reorders output units; `embedding`: an SNEmbedding [classes, features] stored as a [classes, features]
-        kernel."""
+        reorders output units, `in_perm` a linear layer's inputs; `keep_outputs`: only the first k output units
+        (σ is that of the whole official weight); `embedding`: an SNEmbedding [classes, features] stored as a
+        [classes, features] kernel."""
         w, u = self.take(f"{key}.weight"), self.take(f"{key}.u0")
         for extra in sorted(k for k in self.state if re.fullmatch(re.escape(key) + r"\.(sv\d+|u[1-9]\d*)", k)):
             self.used.add(extra)
@@ -110,6 +111,13 @@ class _SNMapper:
             self.report.mismatched.append((f"{key}.u0", tuple(u.shape), f"(1, {w.shape[0]}) for {key}.weight"))
             return
         normalized, _sigma, _u, v = spectral_normalize(w, u)
+        if in_perm is not None:
+            normalized = normalized[:, in_perm]
+        if keep_outputs is not None:
+            normalized, u = normalized[:keep_outputs], u.reshape(-1)[:keep_outputs]
+            u = u / max(np.linalg.norm(u), 1e-12)
+            self.report.filled.append((f"{path}/vector_u", "u0[:k]", f"the official layer has {w.shape[0]} outputs "
+                                       f"of which the first {keep_outputs} are used; its u0 restricted to them"))
         if embedding:
             kernel, u_value = normalized, v
             self.report.filled.append((f"{path}/vector_u", "v", "SNEmbedding's u0 runs over classes; the zoo's u "
@@ -131,6 +139,7 @@ class _SNMapper:
             if b is None:
                 self.report.missing.append(f"{path}/bias ← {key}.bias")
             else:
+                b = b[:keep_outputs] if keep_outputs is not None else b
                 self.assign(wrapper.layer.bias, b[perm] if perm is not None else b, f"{key}.bias", f"{path}/bias")
         elif b is not None:
             self.used.discard(f"{key}.bias")  # left unused: a strict error
