@@ -19,7 +19,8 @@ setup(
     packages=packages,
     package_dir={"tfgan_zoo.export": "export", "tfgan_zoo.serving": "serving"},
     package_data={
-        "tfgan_zoo": ["pretrained/assets/*", "pretrained/assets/*/*", "evaluation/assets/*"],
+        "tfgan_zoo": ["pretrained/assets/*", "pretrained/assets/*/*", "evaluation/assets/*",
+                      "interactive/studio/*.html"],
         "tfgan_zoo.serving": ["*.config", "*.yaml", "*.txt"],
     },
     include_package_data=True,
@@ -42,7 +43,7 @@ setup(
         "tqdm>=4.66",
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-xdist>=3.5", "pytest-timeout>=2.3", "ruff>=0.17,<0.18"],
+        "test": ["pytest>=8", "pytest-xdist>=3.5", "pytest-timeout>=2.3", "ruff>=0.17,<0.18", "selenium>=4.20"],
         "onnx": ["tf2onnx==1.17.0", "onnxruntime"],
         "bench": ["torch==2.13.0"],
     },
