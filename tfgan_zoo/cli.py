@@ -1,4 +1,4 @@
-"""`tfgan-zoo` command line: list | train | sample | demo | export | serve | eval.
+"""`tfgan-zoo` command line: list | train | sample | demo | export | serve | eval | studio.
 
 Built on argparse subcommands (absl flags has no subcommands); every command prints where its outputs went.
 """
@@ -174,6 +174,49 @@ def _cmd_demo(args):
     return result
 
 
+def _cmd_studio(args, block=True):
+    """The studio page (iGAN brush, GANpaint) on 127.0.0.1 over the REST API of the models under --model_base_path:
+    the zoo's local model server, or a TF Serving at --rest_api_url. Returns (page, server) when not `block`."""
+    import time
+
+    from tfgan_zoo.interactive.studio.server import StudioServer, studio_models
+
+    os.makedirs(args.model_base_path, exist_ok=True)
+    known = {m["name"] for m in studio_models(args.model_base_path)}
+    for name in args.preset or ():
+        if name not in known:
+            import tfgan_zoo
+            from tfgan_zoo.export import export_saved_model
+            from tfgan_zoo.interactive.studio import prepare_studio_model
+
+            path = prepare_studio_model(tfgan_zoo.from_preset(name), args.model_base_path, name, export_saved_model,
+                                        layer_name=args.layer)
+            print(f"[tfgan-zoo studio] exported {name} with the igan_edit / intervene signatures to {path}")
+    if not studio_models(args.model_base_path):
+        raise FileNotFoundError(
+            f"No model under {args.model_base_path} has the studio's signatures (assets.extra/studio.json). Export "
+            "one with `tfgan-zoo studio --model_base_path DIR --preset dcgan_digits_32`.")
+    server, api = None, args.rest_api_url
+    if not api:
+        from tfgan_zoo.serving import serve
+
+        server = serve(args.model_base_path, host="127.0.0.1")
+        api = server.rest_url
+    page = StudioServer(args.model_base_path, api, host="127.0.0.1", port=args.port).start()
+    print(f"[tfgan-zoo studio] open {page.url} (models: {api}); Ctrl-C stops")
+    if not block:
+        return page, server
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        page.stop()
+        if server is not None:
+            server.stop()
+
+
 #: Subcommands defined outside this module: command → (module, function that adds its parser). They import when
 #: the parser is built; one that fails to import stays listed and reports the import error when it is run.
 SUBCOMMANDS = {
@@ -232,6 +275,16 @@ def build_parser():
     p.add_argument("--out", default="demo_output")
     p.add_argument("--steps", type=int, default=600)
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("studio", help="serve the studio page (iGAN brush editing, GANpaint) on 127.0.0.1")
+    p.add_argument("--model_base_path", required=True, help="models exported with the studio's signatures")
+    p.add_argument("--port", type=int, default=8600, help="the page's port (0: any free port)")
+    p.add_argument("--preset", action="append", help="export this preset there first (repeatable), e.g. "
+                   "dcgan_digits_32")
+    p.add_argument("--layer", default="up1_relu", help="the generator layer GANpaint intervenes on (with --preset)")
+    p.add_argument("--rest_api_url", default=None,
+                   help="a running TF Serving REST API (http://host:8501) instead of the zoo's local server")
+    p.set_defaults(func=_cmd_studio)
 
     for command, (module, adder) in SUBCOMMANDS.items():
         try:
