@@ -391,16 +391,18 @@ def _warp(image, flow):
     return np.stack([warp(image[..., c], coords, mode="edge", order=1) for c in range(image.shape[-1])], -1)
 
 
-def transfer(original, frames, change_threshold: float = 0.05, flow_threshold: float = 0.5, region=None):
+def transfer(original, frames, change_threshold: float = 0.05, region=None):
     """Edit transfer: applies the change along generated `frames` `[F, h, w, C]` (frame 0 = the projection of
     `original`) to `original` `[H, W, C]` (values in [-1, 1]).
 
     For each frame t the motion is the dense TV-L1 optical flow from frame 0 to frame t (scikit-image's
     `optical_flow_tvl1`) and the colour change is what the warped frame 0 still lacks: out_t = warp(original, flow_t)
-    + (frame_t − warp(frame_0, flow_t)), at the original's resolution. Pixels whose generated value moves less than
-    `change_threshold` and whose flow is under `flow_threshold` pixels (and, if given, pixels outside `region`
-    `[H, W]`) keep the original's values exactly. Returns `[F, H, W, C]` (frame 0 is the original).
+    + (frame_t − warp(frame_0, flow_t)), at the original's resolution. Only pixels within one pixel of where the
+    generated frames change by more than `change_threshold` (and, if given, inside `region` `[H, W]`) take the
+    transferred values; all others keep the original's values exactly (TV-L1's flow in flat areas is not motion).
+    Returns `[F, H, W, C]` (frame 0 is the original).
     """
+    from scipy.ndimage import binary_dilation
     from skimage.registration import optical_flow_tvl1
     from skimage.transform import resize
 
@@ -419,8 +421,6 @@ def transfer(original, frames, change_threshold: float = 0.05, flow_threshold: f
         flow = optical_flow_tvl1(grey[t], grey[0])  # frame_0(r + flow(r)) ≈ frame_t(r)
         warped0 = _warp(frames[0], flow)
         moved = _warp(original, flow) + (frames[t] - warped0)
-        changed = (np.abs(frames[t] - frames[0]).max(-1) > change_threshold) | (
-            np.hypot(flow[0], flow[1]) > flow_threshold)
-        changed &= keep_region
+        changed = binary_dilation(np.abs(frames[t] - frames[0]).max(-1) > change_threshold) & keep_region
         out.append(np.where(changed[..., None], np.clip(moved, -1.0, 1.0), original))
     return np.stack(out).astype(np.float32)
