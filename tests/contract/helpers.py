@@ -9,7 +9,7 @@ from tfgan_zoo.training import build_and_compile
 
 
 def batch_size_for(model, config):
-    return config.train.batch_size * model.n_critic
+    return config.train.batch_size * model.minibatches_per_batch
 
 
 def fixed_dataset(model, config, steps=2):

@@ -75,6 +75,10 @@ class BaseGAN(keras.Model):
     loss_names: tuple = ("d_loss", "g_loss")
     #: critic updates per generator update; each consumes its own slice of the batch (see `critic_chunks`).
     n_critic = 1
+    #: True (set by a family whose critic count changes during training, e.g. WGAN's official 100 → 5): each critic
+    #: update reads its own dataset element and `critic_iterations` says how many precede each generator update
+    #: (see `make_train_function`). False: `n_critic` slices of one element, a count fixed per compiled step.
+    scheduled_critic = False
     #: True: the generator update reuses the fake batch (and the recorded forward pass) of the discriminator
     #: update, sent through the *updated* discriminator, as pytorch/examples' and dcgan.torch's DCGAN do: one G
     #: forward per step instead of two. False: the G update draws new inputs (Goodfellow et al.'s Algorithm 1).
@@ -259,21 +263,76 @@ class BaseGAN(keras.Model):
         critic step k uses examples k, k+n, k+2n, ... so the split is the same on one device and on N replicas.
         The objective comes from the hooks; lazy regularizers run every `interval` updates of their player.
         """
+        return self._adversarial_step(data)
+
+    def _adversarial_step(self, data, generator_update=True):
+        """`train_step`'s body; `generator_update=False` is a scheduled critic's critic-only step."""
         batch = self.prepare_batch(self.task.split_batch(self, data))
-        if self.reuse_fake_for_generator_step and self.n_critic == 1:
+        if self.reuse_fake_for_generator_step and self.minibatches_per_batch == 1 and not self.scheduled_critic:
             return self._train_step_reusing_fake(batch)
         d_logs = {}
-        for chunk in critic_chunks(batch, self.n_critic):
+        for chunk in critic_chunks(batch, self.minibatches_per_batch):
             fake = tf.nest.map_structure(tf.stop_gradient, self.generate_fake(chunk))
             _, d_logs = self.update_player("discriminator", lambda chunk=chunk, fake=fake:
                                            self.discriminator_objective(chunk, fake))
             self.after_update("discriminator", d_logs)
+        if not generator_update:  # a scheduled critic's update without a generator update
+            self.track_logs(d_logs)
+            return self.logs()
         inputs = self.generator_inputs(chunk)
         _, g_logs = self.update_player("generator", lambda: self.generator_objective(chunk, inputs))
         self.after_update("generator", g_logs)
         self.after_step(chunk)
         self.track_logs({**d_logs, **g_logs})
         return self.logs()
+
+    @property
+    def minibatches_per_batch(self) -> int:
+        """Minibatches one dataset element holds (the trainer multiplies the batch size by it): `n_critic` for the
+        chunked step, 1 under a scheduled critic (each critic update reads its own element)."""
+        return 1 if self.scheduled_critic else self.n_critic
+
+    def critic_iterations(self, generator_step: int) -> int:
+        """Critic updates before generator update number `generator_step` (0-based) under a scheduled critic."""
+        return self.n_critic
+
+    def batches_consumed(self) -> int:
+        """Dataset elements the training so far has read (a resumed run skips them): one per generator update, or
+        one per critic update under a scheduled critic."""
+        player = "discriminator" if self.scheduled_critic else self.player_names[0]
+        return int(self.player_optimizers[player].iterations.numpy())
+
+    def make_train_function(self, force=False):
+        """Keras' train function; under a scheduled critic, one `fit` step is one generator update preceded by
+        `critic_iterations(g)` critic updates, each on the next dataset element: `critic_iterations(g) - 1` calls of a
+        compiled critic-only step, then one of the full step (critic, then generator). Two separately traced
+        functions instead of a loop in the graph: an optimizer update inside graph control flow cannot synchronize
+        replicas under MirroredStrategy (`merge_call` inside a cond/while body). `steps_per_execution` must be 1."""
+        if not self.scheduled_critic:
+            return super().make_train_function(force)
+        if self.train_function is not None and not force:
+            return self.train_function
+        if self.steps_per_execution != 1:
+            raise ValueError(
+                f"{type(self).__name__} with a scheduled critic runs each update as its own call; compile it with "
+                f"steps_per_execution=1 (got {self.steps_per_execution}), or use a fixed critic count.")
+
+        def critic_only_step(data):
+            return self._adversarial_step(data, generator_update=False)
+
+        critic_only = self._make_function(critic_only_step)  # Keras' per-step wrapper (strategy.run, XLA)
+        full = self._make_function(self.train_step)
+
+        def function(iterator):
+            if not isinstance(iterator, (tf.data.Iterator, tf.distribute.DistributedIterator)):
+                return full(iterator)  # train_on_batch: one element, one critic and one generator update
+            count = self.critic_iterations(int(self.player_optimizers["generator"].iterations.numpy()))
+            for _ in range(count - 1):
+                critic_only(iterator)
+            return full(iterator)
+
+        self.train_function = function
+        return function
 
     def test_step(self, data):
         """Held-out losses for `evaluate()` and `fit(validation_data=...)`: both players' objectives on `data`,

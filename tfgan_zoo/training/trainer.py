@@ -164,7 +164,7 @@ def train(config: ExperimentConfig, workdir=None, resume=False, extra_callbacks=
 
     # Everything that can fail before the first step (the data, a checkpoint to resume) comes before this run
     # writes anything into the workdir.
-    batch = t.batch_size * model.n_critic
+    batch = t.batch_size * model.minibatches_per_batch
 
     def make_dataset():
         # A fresh pipeline per use: a seeded reshuffling dataset continues its seed sequence across iterators, so
@@ -245,7 +245,7 @@ def train(config: ExperimentConfig, workdir=None, resume=False, extra_callbacks=
                 # One batch per step, in a fixed seeded order: skipping the batches the steps so far consumed makes
                 # a resumed run (or the second segment after an interrupted epoch) read exactly what an
                 # uninterrupted run reads next.
-                consumed = int(model.optimizer.iterations.numpy())
+                consumed = model.batches_consumed()
                 data = dataset if i == 0 else make_dataset()
                 h = model.fit(data.skip(consumed) if consumed else data, callbacks=callbacks,
                               verbose=t.verbose if chief else 0, **seg)
