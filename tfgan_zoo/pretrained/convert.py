@@ -176,6 +176,9 @@ FORMATS = {f.name: f for f in (
     CheckpointFormat("biggan-deep-pytorch", "tfgan_zoo.models.biggan_deep.biggan_deep_convert",
                      "biggan_deep_from_pytorch", "biggan_deep", "ajbrock/BigGAN-PyTorch (BigGANdeep.py)",
                      "G_ema.pth (or G.pth)", discriminator=True),
+    CheckpointFormat("stylegan-rosinality", "tfgan_zoo.models.stylegan.stylegan_convert", "stylegan_from_rosinality",
+                     "stylegan", "rosinality/style-based-gan-pytorch",
+                     "train_step-N.model (g_running) or a StyledGenerator state dict; needs --image_size"),
     CheckpointFormat("dcgan-pytorch-examples", "tfgan_zoo.models.dcgan.dcgan_convert", "dcgan_from_pytorch_examples",
                      "dcgan", "pytorch/examples (dcgan)", "netG_epoch_N.pth or the folder holding it",
                      discriminator=True),
@@ -210,6 +213,8 @@ def add_convert_parser(sub):
     p.add_argument("source", help="the checkpoint file or folder")
     p.add_argument("--out", required=True, help="the preset folder to write")
     p.add_argument("--discriminator", default=None, help="the discriminator's file, for formats that have one")
+    p.add_argument("--image_size", type=int, default=None,
+                   help="stylegan-rosinality: the resolution the checkpoint was trained to (its file holds all blocks)")
     p.add_argument("--weights_dtype", default="float32", choices=("float32", "float16"),
                    help="preset storage precision (float32 is exact)")
     p.add_argument("--lenient", action="store_true", help="convert even if keys are unused/missing (see the report)")
@@ -224,8 +229,9 @@ def _cmd_convert(args):
 
     fmt = FORMATS[args.format]
     try:
+        extra = {"image_size": args.image_size} if args.image_size is not None else {}
         model = convert_checkpoint(args.format, args.source, discriminator=args.discriminator,
-                                   strict=not args.lenient)
+                                   strict=not args.lenient, **extra)
     except (ConversionError, UnsafeCheckpointError, ValueError) as e:
         print(f"tfgan-zoo convert: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -32,6 +32,9 @@ class StyleGAN(StyleBasedGAN):
         learning_rate, beta_1, beta_2, epsilon: Adam (0.001, 0, 0.99, 1e-8; the official code raises the rate to
             0.0015–0.003 at ≥ 128² — pass optimizers to `compile` for that).
         latent_distribution: 'normal'. seed: training-noise seed.
+        adain_epsilon, conv_bias_before_blur: the instance-norm ε (1e-8) and whether the upsampling convs add their
+            bias before the blur (False, official); rosinality/style-based-gan-pytorch generators converted by
+            `tfgan_zoo.models.stylegan.stylegan_convert` use 1e-5 and True.
 
     Example:
         >>> import tfgan_zoo
@@ -71,6 +74,8 @@ class StyleGAN(StyleBasedGAN):
         beta_2=0.99,
         epsilon=1e-8,
         latent_distribution="normal",
+        adain_epsilon=1e-8,
+        conv_bias_before_blur=False,
         seed=None,
         **kwargs,
     ):
@@ -105,12 +110,16 @@ class StyleGAN(StyleBasedGAN):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.latent_distribution = latent_distribution
+        self.adain_epsilon = float(adain_epsilon)
+        self.conv_bias_before_blur = bool(conv_bias_before_blur)
         self.num_ws = nets.num_ws_for(image_size)
         self.max_lod = log2 - 2
         self.start_lod = log2 - init_log2
         initial = float(self.start_lod if fixed_lod is None else fixed_lod)
         self.generator = nets.build_generator(latent_dim, w_dim, image_size, channels, mapping_layers,
-                                              mapping_lr_multiplier, fmap_base, fmap_max, w_avg_beta, initial)
+                                              mapping_lr_multiplier, fmap_base, fmap_max, w_avg_beta, initial,
+                                              adain_epsilon=self.adain_epsilon,
+                                              conv_bias_before_blur=self.conv_bias_before_blur)
         self.discriminator = nets.build_discriminator(image_size, channels, fmap_base, fmap_max, mbstd_group_size,
                                                       initial)
         self.generator_ema = self._make_ema(self.generator, "generator_ema")

@@ -43,31 +43,34 @@ def build_mapping(latent_dim, w_dim, num_layers, lr_multiplier, name="mapping"):
     return keras.Model(z, x, name=name)
 
 
-def _epilogue(x, ws, index, name):
+def _epilogue(x, ws, index, name, adain_epsilon=1e-8):
     """Noise → bias → leaky ReLU → AdaIN (instance norm + style), the official `layer_epilogue`."""
     x = NoiseInjection(per_channel=True, name=f"{name}_noise")(x)
     x = BiasActivation("lrelu", name=f"{name}_act")(x)
-    return AdaIN(name=f"{name}_adain")([x, SelectW(index, name=f"{name}_w")(ws)])
+    return AdaIN(adain_epsilon, name=f"{name}_adain")([x, SelectW(index, name=f"{name}_w")(ws)])
 
 
-def build_synthesis(resolution, channels, w_dim, fmap_base, fmap_max, initial_lod, name="synthesis"):
+def build_synthesis(resolution, channels, w_dim, fmap_base, fmap_max, initial_lod, name="synthesis",
+                    adain_epsilon=1e-8, conv_bias_before_blur=False):
+    """`adain_epsilon` and `conv_bias_before_blur` (a bias in each upsampling conv, added before the blur) exist for
+    converted rosinality/style-based-gan-pytorch generators; the defaults are the official network."""
     log2 = check_resolution(resolution)
     nf = feature_maps(fmap_base, fmap_max)
     ws = keras.Input((num_ws_for(resolution), w_dim), name="ws")
     lod = LevelOfDetail(initial_lod, name="lod")(ws)
     x = ConstantInput(nf(1), 4, initializer="ones", name="b4_const")(ws)
-    x = _epilogue(x, ws, 0, "b4_const")
+    x = _epilogue(x, ws, 0, "b4_const", adain_epsilon)
     x = EqualizedConv2D(nf(1), 3, gain=SQRT2, use_bias=False, name="b4_conv")(x)
-    x = _epilogue(x, ws, 1, "b4_conv")
+    x = _epilogue(x, ws, 1, "b4_conv", adain_epsilon)
     images = EqualizedConv2D(channels, 1, name=f"torgb_lod{log2 - 2}")(x)
     for res in range(3, log2 + 1):
         r, level = 2**res, log2 - res
         x = Resample("up", "nearest", name=f"b{r}_upsample")(x)
-        x = EqualizedConv2D(nf(res - 1), 3, gain=SQRT2, use_bias=False, name=f"b{r}_conv0")(x)
+        x = EqualizedConv2D(nf(res - 1), 3, gain=SQRT2, use_bias=conv_bias_before_blur, name=f"b{r}_conv0")(x)
         x = Blur([1, 2, 1], name=f"b{r}_blur")(x)
-        x = _epilogue(x, ws, res * 2 - 4, f"b{r}_conv0")
+        x = _epilogue(x, ws, res * 2 - 4, f"b{r}_conv0", adain_epsilon)
         x = EqualizedConv2D(nf(res - 1), 3, gain=SQRT2, use_bias=False, name=f"b{r}_conv1")(x)
-        x = _epilogue(x, ws, res * 2 - 3, f"b{r}_conv1")
+        x = _epilogue(x, ws, res * 2 - 3, f"b{r}_conv1", adain_epsilon)
         img = EqualizedConv2D(channels, 1, name=f"torgb_lod{level}")(x)
         images = Resample("up", "nearest", name=f"grow_upsample_lod{level}")(images)
         images = LodLerp(level, name=f"grow_lod{level}")([img, images, lod])
@@ -75,9 +78,11 @@ def build_synthesis(resolution, channels, w_dim, fmap_base, fmap_max, initial_lo
 
 
 def build_generator(latent_dim, w_dim, resolution, channels, mapping_layers, mapping_lr_multiplier, fmap_base,
-                    fmap_max, w_avg_beta, initial_lod, name="generator"):
+                    fmap_max, w_avg_beta, initial_lod, name="generator", adain_epsilon=1e-8,
+                    conv_bias_before_blur=False):
     mapping = build_mapping(latent_dim, w_dim, mapping_layers, mapping_lr_multiplier)
-    synthesis = build_synthesis(resolution, channels, w_dim, fmap_base, fmap_max, initial_lod)
+    synthesis = build_synthesis(resolution, channels, w_dim, fmap_base, fmap_max, initial_lod,
+                                adain_epsilon=adain_epsilon, conv_bias_before_blur=conv_bias_before_blur)
     z = keras.Input((latent_dim,), name="latents")
     ws = BroadcastW(num_ws_for(resolution), name="broadcast")(mapping(z))
     ws = WAverage(w_avg_beta, name="truncation")(ws)

@@ -1,0 +1,179 @@
+"""StyleGAN (v1) generators of rosinality/style-based-gan-pytorch → the zoo's stylegan, tested without torch.
+
+A synthetic training checkpoint (`{"generator", "g_running", "discriminator"}`) carries the final `model.py`'s keys
+and shapes for all nine blocks (tiny widths; FusedUpsample from 128² on, blur buffers, equal-lr `weight_orig`s) with
+random values, written in torch's zip format. The reference is a NumPy forward of `StyledGenerator` written from
+that code (NCHW; √(2 / fan_in) equalized lr, FusedUpsample's conv_transpose2d with the averaged 4×4 kernel, the
+[1, 2, 1] blur, noise shared by a block's two layers, InstanceNorm2d ε 1e-5, AdaIN γ = style), run with the noise
+images the converter stored. Two resolutions (16², non-fused; 128², fused), within 1e-4.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.models.test_stylegan2_ports_convert import write_torch_checkpoint
+from tests.pretrained.test_convert import conv2d, conv_transpose2d
+from tfgan_zoo.models.stylegan.stylegan_convert import stylegan_from_rosinality
+from tfgan_zoo.utils.conversion import ConversionError
+
+W_DIM, N_MLP = 8, 2
+WIDTHS = [8, 8, 8, 8, 4, 2, 1, 1, 1]  # blocks 4² … 1024²: nf(stage) = clip(128 / 2^stage, 1, 8)
+BLUR = (np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0]) / 16.0).astype(np.float32)
+
+
+def _rn(rng, *shape, scale=1.0):
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+def official_state_dict(rng):
+    sd = {}
+    for i in range(N_MLP):
+        sd[f"style.{2 * i + 1}.linear.weight_orig"] = _rn(rng, W_DIM, W_DIM)
+        sd[f"style.{2 * i + 1}.linear.bias"] = _rn(rng, W_DIM, scale=0.2)
+    g = "generator."
+    for i, c in enumerate(WIDTHS):
+        p, cin = f"{g}progression.{i}", WIDTHS[max(i - 1, 0)]
+        if i == 0:
+            sd[f"{p}.conv1.input"] = _rn(rng, 1, c, 4, 4)
+        elif i >= 5:  # FusedUpsample (fused=True from 128²), then Blur
+            sd[f"{p}.conv1.0.weight"], sd[f"{p}.conv1.0.bias"] = _rn(rng, cin, c, 3, 3), _rn(rng, c, scale=0.2)
+            sd[f"{p}.conv1.1.weight"] = np.repeat(BLUR[None, None], c, 0)
+            sd[f"{p}.conv1.1.weight_flip"] = np.repeat(BLUR[None, None, ::-1, ::-1], c, 0)
+        else:  # Upsample, EqualConv2d, Blur
+            sd[f"{p}.conv1.1.conv.weight_orig"] = _rn(rng, c, cin, 3, 3)
+            sd[f"{p}.conv1.1.conv.bias"] = _rn(rng, c, scale=0.2)
+            sd[f"{p}.conv1.2.weight"] = np.repeat(BLUR[None, None], c, 0)
+            sd[f"{p}.conv1.2.weight_flip"] = np.repeat(BLUR[None, None, ::-1, ::-1], c, 0)
+        for k in (1, 2):
+            sd[f"{p}.noise{k}.weight_orig"] = _rn(rng, 1, c, 1, 1, scale=0.5)
+            sd[f"{p}.adain{k}.style.linear.weight_orig"] = _rn(rng, 2 * c, W_DIM)
+            sd[f"{p}.adain{k}.style.linear.bias"] = np.concatenate([1 + _rn(rng, c, scale=0.2), _rn(rng, c, scale=0.2)])
+        sd[f"{p}.conv2.conv.weight_orig"], sd[f"{p}.conv2.conv.bias"] = _rn(rng, c, c, 3, 3), _rn(rng, c, scale=0.2)
+        # toRGB scaled so that images are O(1), as a trained generator's (AdaIN outputs are O(γ))
+        sd[f"{g}to_rgb.{i}.conv.weight_orig"] = _rn(rng, 3, c, 1, 1, scale=0.1)
+        sd[f"{g}to_rgb.{i}.conv.bias"] = _rn(rng, 3, scale=0.2)
+    return sd
+
+
+def _eq(w):  # EqualLR: weight_orig · √(2 / fan_in), fan_in = size(1) · weight[0][0].numel()
+    w = np.asarray(w, np.float64)
+    return w * math.sqrt(2.0 / (w.shape[1] * int(np.prod(w.shape[2:]))))
+
+
+def _lrelu(x):
+    return np.where(x > 0, x, 0.2 * x)
+
+
+def _blur(x):
+    return np.concatenate([conv2d(x[:, c: c + 1], BLUR[None, None].astype(np.float64), None, 1, 1)
+                           for c in range(x.shape[1])], axis=1)
+
+
+def official_mapping(sd, z):
+    x = z / np.sqrt(np.mean(z**2, axis=1, keepdims=True) + 1e-8)
+    for i in range(N_MLP):
+        k = f"style.{2 * i + 1}.linear"
+        x = _lrelu(x @ _eq(sd[f"{k}.weight_orig"]).T + sd[f"{k}.bias"])
+    return x
+
+
+def official_forward(sd, z, noises, step, mean_style=None, psi=1.0):
+    """StyledGenerator(z, noise=noises, step=step, alpha=-1[, mean_style, style_weight=psi])."""
+    w = official_mapping(sd, z)
+    if mean_style is not None:
+        w = mean_style + psi * (w - mean_style)
+
+    def adain(x, key):
+        style = w @ _eq(sd[f"{key}.style.linear.weight_orig"]).T + sd[f"{key}.style.linear.bias"]
+        gamma, beta = np.split(style, 2, axis=1)
+        x = (x - x.mean(axis=(2, 3), keepdims=True)) / np.sqrt(x.var(axis=(2, 3), keepdims=True) + 1e-5)
+        return gamma[:, :, None, None] * x + beta[:, :, None, None]
+
+    g = "generator."
+    for i in range(step + 1):
+        p = f"{g}progression.{i}"
+        if i == 0:
+            out = np.repeat(sd[f"{p}.conv1.input"].astype(np.float64), len(z), axis=0)
+        elif f"{p}.conv1.0.weight" in sd:  # FusedUpsample
+            wt = sd[f"{p}.conv1.0.weight"].astype(np.float64)
+            wt = np.pad(wt * math.sqrt(2.0 / (wt.shape[0] * 9)), ((0, 0), (0, 0), (1, 1), (1, 1)))
+            wt = (wt[:, :, 1:, 1:] + wt[:, :, :-1, 1:] + wt[:, :, 1:, :-1] + wt[:, :, :-1, :-1]) / 4
+            out = _blur(conv_transpose2d(out, wt, sd[f"{p}.conv1.0.bias"], 2, 1))
+        else:
+            up = out.repeat(2, axis=2).repeat(2, axis=3)
+            out = _blur(conv2d(up, _eq(sd[f"{p}.conv1.1.conv.weight_orig"]), sd[f"{p}.conv1.1.conv.bias"], 1, 1))
+        out = adain(_lrelu(out + _eq(sd[f"{p}.noise1.weight_orig"]) * noises[i]), f"{p}.adain1")
+        out = conv2d(out, _eq(sd[f"{p}.conv2.conv.weight_orig"]), sd[f"{p}.conv2.conv.bias"], 1, 1)
+        out = adain(_lrelu(out + _eq(sd[f"{p}.noise2.weight_orig"]) * noises[i]), f"{p}.adain2")
+    return conv2d(out, _eq(sd[f"{g}to_rgb.{step}.conv.weight_orig"]), sd[f"{g}to_rgb.{step}.conv.bias"])
+
+
+def _stored_noises(model, step):
+    synth = model.parts()[2]
+    names = ["b4_const"] + [f"b{4 * 2**i}_conv0" for i in range(1, step + 1)]
+    out = []
+    for i, name in enumerate(names):
+        second = "b4_conv" if i == 0 else f"b{4 * 2**i}_conv1"
+        a, b = (synth.get_layer(f"{n}_noise").noise_const.numpy() for n in (name, second))
+        np.testing.assert_array_equal(a, b)  # one noise image per block, shared by its two layers
+        out.append(a.transpose(2, 0, 1)[None].astype(np.float64))
+    return out
+
+
+@pytest.mark.parametrize("size", [16, 128])
+def test_g_running_matches_the_official_forward(tmp_path, size):
+    rng = np.random.default_rng(size)
+    sd = official_state_dict(rng)
+    ckpt = {"generator": official_state_dict(rng), "g_running": sd,
+            "discriminator": {"linear.linear.weight_orig": _rn(rng, 1, 8), "linear.linear.bias": _rn(rng, 1)}}
+    model = stylegan_from_rosinality(write_torch_checkpoint(tmp_path / "train_step-3.model", ckpt), image_size=size)
+    report = model.conversion_report
+    step = int(math.log2(size)) - 2
+    assert report.ok, str(report)
+    assert "from g_running" in report.architecture and "discriminator NOT converted" in report.architecture
+    above = [k for k, r in report.ignored if "above" in r]
+    assert above and all(int(k.split(".")[2]) > step for k in above)
+    assert len(report.mapped) + len(report.ignored) == len(sd)
+    assert (model.image_size, model.latent_dim, model.mapping_layers) == (size, W_DIM, N_MLP)
+    z = rng.standard_normal((2, W_DIM)).astype(np.float32)
+    expected = official_forward(sd, z.astype(np.float64), _stored_noises(model, step), step).transpose(0, 2, 3, 1)
+    mapping, _, synthesis = model.parts()
+    got = synthesis(model.ws_for(tf.constant(z)), training=False).numpy()
+    assert np.abs(expected).std() > 0.1
+    np.testing.assert_allclose(got, expected, atol=1e-4)
+    # the w average is the official mapping's mean (mean_style), and ψ < 1 follows it
+    mean_style = official_mapping(sd, np.random.default_rng(0).standard_normal((10_000, W_DIM)))
+    w_avg = model.parts()[1].w_avg.numpy()
+    np.testing.assert_allclose(w_avg, mean_style.mean(axis=0), atol=1e-4)
+    expected = official_forward(sd, z.astype(np.float64), _stored_noises(model, step), step, w_avg.astype(np.float64),
+                                0.7).transpose(0, 2, 3, 1)
+    np.testing.assert_allclose(synthesis(model.ws_for(tf.constant(z), 0.7), training=False).numpy(), expected,
+                               atol=1e-4)
+
+
+def test_errors_name_the_problem_and_the_command_writes_a_preset(tmp_path):
+    import tfgan_zoo
+    from tfgan_zoo.cli import main
+
+    rng = np.random.default_rng(1)
+    sd = official_state_dict(rng)
+    path = write_torch_checkpoint(tmp_path / "g.model", sd)
+    with pytest.raises(ConversionError, match="pass image_size"):
+        stylegan_from_rosinality(path)
+    assert main(["convert", "--from", "stylegan-rosinality", str(path), "--image_size", "8", "--out",
+                 str(tmp_path / "p")]) == 0
+    model = tfgan_zoo.from_preset(str(tmp_path / "p"))
+    assert (model.adain_epsilon, model.conv_bias_before_blur, model.image_size) == (1e-5, True, 8)
+    z = rng.standard_normal((2, W_DIM)).astype(np.float32)
+    expected = official_forward(sd, z.astype(np.float64), _stored_noises(model, 1), 1).transpose(0, 2, 3, 1)
+    np.testing.assert_allclose(model.parts()[2](model.ws_for(tf.constant(z)), training=False).numpy(), expected,
+                               atol=1e-4)
+    bad = {**sd, "generator.progression.1.conv1.2.weight": np.ones((8, 1, 3, 3), np.float32)}
+    with pytest.raises(ConversionError, match=r"progression\.1\.conv1\.2\.weight.*\[1, 2, 1\] blur"):
+        stylegan_from_rosinality(write_torch_checkpoint(tmp_path / "b.model", bad), image_size=16)
+    extra = {**sd, "style.1.linear.extra": np.ones(3, np.float32)}
+    with pytest.raises(ConversionError, match=r"style\.1\.linear\.extra"):
+        stylegan_from_rosinality(write_torch_checkpoint(tmp_path / "c.model", extra), image_size=16)
