@@ -132,7 +132,7 @@ class Constraints:
     Example:
         >>> c = Constraints(32, 32, 1)
         >>> c.color(stroke_mask(32, [(4, 4), (4, 27)], radius=2), 1.0).mask_area("color")
-        135
+        78
     """
 
     def __init__(self, height: int, width: int, channels: int):
