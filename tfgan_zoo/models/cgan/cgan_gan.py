@@ -1,11 +1,10 @@
 """Conditional GAN: the class label is fed to both players."""
 
-import keras
-
 from tfgan_zoo.base.conditional import ConditionalGAN
 from tfgan_zoo.losses.adversarial import minimax_discriminator_loss, non_saturating_generator_loss
 from tfgan_zoo.models.cgan import cgan_networks
 from tfgan_zoo.registry import register_model
+from tfgan_zoo.utils.schedules import ExponentialDecayToFloor, RampedMomentumSGD
 
 
 @register_model("cgan")
@@ -20,8 +19,12 @@ class CGAN(ConditionalGAN):
         d_x_units, d_y_units, d_joint_units: D's maxout widths (240, 50, 240).
         d_pieces, d_joint_pieces: maxout pieces (5, 4).
         dropout: dropout in both players (0.5).
-        learning_rate, lr_decay, momentum: SGD with momentum 0.5 whose learning rate decays by 1/1.00004 per step
-            from 0.1 (the paper's schedule; its momentum ramp to 0.7 is not reproduced).
+        learning_rate, lr_decay, min_learning_rate: the paper's SGD learning rate, 0.1 divided by 1.00004 after every
+            update down to 1e-6 (pylearn2's ExponentialDecay).
+        momentum, final_momentum, momentum_ramp_start, momentum_ramp_end: the paper's momentum, 0.5 increased to 0.7
+            (pylearn2's MomentumAdjustor), linearly between these optimizer steps. The paper does not give the ramp's
+            length; the defaults are the GAN paper's released MNIST recipe (epochs 1 → 250 of MNIST at batch 100 =
+            steps 600 → 150,000).
         seed: seed of the training-time noise.
 
     Example:
@@ -53,6 +56,10 @@ class CGAN(ConditionalGAN):
         learning_rate=0.1,
         lr_decay=1.00004,
         momentum=0.5,
+        min_learning_rate=1e-6,
+        final_momentum=0.7,
+        momentum_ramp_start=600,
+        momentum_ramp_end=150000,
         seed=None,
         **kwargs,
     ):
@@ -74,6 +81,10 @@ class CGAN(ConditionalGAN):
         self.learning_rate = learning_rate
         self.lr_decay = lr_decay
         self.momentum = momentum
+        self.min_learning_rate = min_learning_rate
+        self.final_momentum = final_momentum
+        self.momentum_ramp_start = momentum_ramp_start
+        self.momentum_ramp_end = momentum_ramp_end
         self.generator = cgan_networks.build_generator(
             latent_dim, num_classes, image_size, channels, g_z_units, g_y_units, g_joint_units, dropout
         )
@@ -82,10 +93,14 @@ class CGAN(ConditionalGAN):
         )
         self._finish_init()
 
+    optimizer_params = ConditionalGAN.optimizer_params + (
+        "min_learning_rate", "final_momentum", "momentum_ramp_start", "momentum_ramp_end")
+
     def default_optimizers(self):
         def make():
-            schedule = keras.optimizers.schedules.ExponentialDecay(self.learning_rate, 1, 1.0 / self.lr_decay)
-            return keras.optimizers.SGD(schedule, momentum=self.momentum)
+            schedule = ExponentialDecayToFloor(self.learning_rate, self.lr_decay, self.min_learning_rate)
+            return RampedMomentumSGD(schedule, momentum=self.momentum, final_momentum=self.final_momentum,
+                                     ramp_start=self.momentum_ramp_start, ramp_end=self.momentum_ramp_end)
 
         return {"generator": make(), "discriminator": make()}
 
