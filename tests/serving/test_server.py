@@ -87,6 +87,13 @@ def test_grpc_predict_equals_in_process(served, server, name):
         elif getattr(model.task, "few_shot", False):  # content + K class images: the user API is translate
             np.testing.assert_allclose(model.translate(inputs["content_images"], inputs["class_images"]),
                                        out["images"], atol=1e-6)
+        elif getattr(model.task, "semantic", False):  # label maps (+ style): the user API is synthesize
+            maps = {k: v for k, v in inputs.items() if k in ("labels", "instances")}
+            style = {"latents": inputs["latents"]} if "latents" in inputs else {}
+            np.testing.assert_allclose(model.synthesize(maps["labels"], maps.get("instances"), **style), out["images"],
+                                       atol=1e-6)
+            again = client.predict(inputs, signature="synthesize")
+            np.testing.assert_allclose(again["images"], out["images"], atol=1e-6)
         elif model.task.labels:
             labels = np.array([2, 0, 1])
             np.testing.assert_allclose(client.generate(seed=5, labels=labels),

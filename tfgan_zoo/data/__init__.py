@@ -13,7 +13,7 @@ from tfgan_zoo.data.tfds_source import tfds_dataset
 
 SOURCES = ("digits", "digits_edges", "skimage_faces", "skimage_images", "tfds", "folder", "paired_folder",
            "digits_printed", "unpaired_folder", "typeface_digits",
-           "digits_attributes",
+           "digits_attributes", "digit_scenes", "cityscapes", "ade20k",
            "digit_captions", "text_embeddings")
 #: sources of unpaired two-domain data (a, b); `tfds` with a two-domain name (`cycle_gan/horse2zebra`) also is one.
 TWO_DOMAIN_SOURCES = ("digits_printed", "unpaired_folder", "tfds")
@@ -66,6 +66,11 @@ def build_dataset(data_config, task, batch_size, seed=0, repeat=True):
         from tfgan_zoo.data.digit_captions import text_to_image_dataset
 
         ds, n = text_to_image_dataset(c, task, seed, repeat)
+        return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), n
+    if getattr(task, "semantic", False) or c.source in ("digit_scenes", "cityscapes", "ade20k"):  # digit_scenes.py
+        from tfgan_zoo.data.digit_scenes import semantic_dataset
+
+        ds, n = semantic_dataset(c, task, seed, repeat)
         return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), n
     if task.multi_domain or c.source == "digits_attributes":  # (images, domain labels): data/digit_attributes.py
         from tfgan_zoo.data.digit_attributes import multi_domain_dataset

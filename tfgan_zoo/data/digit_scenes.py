@@ -169,12 +169,12 @@ def ade20k_files(root, split="training"):
     return [(image, annotation) for annotation, image in rows]
 
 
-def _decode_map(path):
+def _decode_map(path, dtype):
+    """A label map (8-bit PNG: `dtype` uint8) or an instance map (Cityscapes' 16-bit ids reach 33,000: uint16; an
+    8-bit PNG read as uint16 is scaled by 257, which keeps every id distinct, so its boundaries are the same)."""
     import tensorflow as tf
 
-    data = tf.io.read_file(path)
-    # 16-bit PNGs (Cityscapes instance ids reach 33000) decode with dtype uint16
-    return tf.cast(tf.io.decode_png(data, channels=1, dtype=tf.uint16)[..., 0], tf.int32)
+    return tf.cast(tf.io.decode_png(tf.io.read_file(path), channels=1, dtype=dtype)[..., 0], tf.int32)
 
 
 def _folder_dataset(rows, image_size, channels, aspect_ratio=1.0):
@@ -189,12 +189,12 @@ def _folder_dataset(rows, image_size, channels, aspect_ratio=1.0):
     def load(image_path, label_path, instance_path):
         image = tf.image.decode_image(tf.io.read_file(image_path), channels=channels, expand_animations=False)
         image = tf.image.resize(tf.cast(image, tf.float32) / 127.5 - 1.0, (height, width), antialias=True)
-        label = _decode_map(label_path)
+        label = _decode_map(label_path, tf.uint8)
         size = (height, width)
         nearest = lambda m: tf.image.resize(m[..., None], size, method="nearest")[..., 0]  # noqa: E731
         label = nearest(label)
-        instance = tf.cond(tf.strings.length(instance_path) > 0, lambda: nearest(_decode_map(instance_path)),
-                           lambda: tf.zeros(size, tf.int32))
+        instance = tf.cond(tf.strings.length(instance_path) > 0,
+                           lambda: nearest(_decode_map(instance_path, tf.uint16)), lambda: tf.zeros(size, tf.int32))
         return {"labels": tf.cast(label, tf.int32), "instances": tf.cast(instance, tf.int32),
                 "images": tf.clip_by_value(image, -1.0, 1.0)}
 
@@ -212,8 +212,9 @@ def ade20k_dataset(root, split="training", image_size=256, channels=3, aspect_ra
     return _folder_dataset(ade20k_files(root, split), image_size, channels, aspect_ratio)
 
 
-def semantic_dataset(c, task, seed=0, repeat=True, aspect_ratio=1.0):
-    """The unbatched training dataset of a semantic-synthesis model from a `DataConfig`: `(dataset, n)`."""
+def semantic_dataset(c, task, seed=0, repeat=True, aspect_ratio=None):
+    """The unbatched training dataset of a semantic-synthesis model from a `DataConfig`: `(dataset, n)`. Folder
+    images are `data.image_size` high and `aspect_ratio` × as wide (default: Cityscapes 2, ADE20K 1)."""
     import tensorflow as tf
 
     if not getattr(task, "semantic", False):
@@ -229,6 +230,8 @@ def semantic_dataset(c, task, seed=0, repeat=True, aspect_ratio=1.0):
             raise ValueError(f"data.source {c.source!r} reads the official folder layout at data.path. "
                              + (CITYSCAPES_HINT if c.source == "cityscapes" else ADE20K_HINT))
         loader = cityscapes_dataset if c.source == "cityscapes" else ade20k_dataset
+        if aspect_ratio is None:
+            aspect_ratio = 2.0 if c.source == "cityscapes" else 1.0
         ds, n = loader(c.path, c.split, c.image_size, c.channels, aspect_ratio)
         if c.max_examples:
             ds, n = ds.take(c.max_examples), min(n, c.max_examples)

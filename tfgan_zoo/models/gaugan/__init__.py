@@ -1,0 +1,1 @@
+from tfgan_zoo.models.gaugan.gaugan_gan import GauGAN
