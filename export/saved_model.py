@@ -174,7 +174,7 @@ def _spec_json(spec):
 def _model_facts(model) -> dict:
     facts = {}
     for key in ("latent_dim", "latent_distribution", "num_classes", "image_size", "channels", "in_channels",
-                "out_channels"):
+                "out_channels", "scale", "fixed_input_size"):
         value = getattr(model, key, None)
         if isinstance(value, (int, float, str)) and not isinstance(value, bool):
             facts[key] = value

@@ -64,14 +64,26 @@ def _signature_specs(loaded, signature):
     return fn, dict(fn.structured_input_signature[1])
 
 
-def _fixed_specs(specs, batch_size):
+def _fixed_shape(shape, batch_size, meta):
+    """A static shape: the batch dimension → `batch_size`; unknown image height/width (a fully convolutional
+    model's dynamic signature) → the model's `fixed_input_size` recorded at export."""
+    size = meta.get("fixed_input_size")
+    out = []
+    for i, d in enumerate(shape):
+        if d is None and size and 0 < i < 3 and len(shape) == 4:
+            d = int(size)
+        out.append(batch_size if d is None else d)
+    return out
+
+
+def _fixed_specs(specs, batch_size, meta=None):
     names = sorted(specs)
     fixed = []
     for n in names:
         s = specs[n]
         if s.shape.rank is None:
             raise ExportError(f"Input {n!r} has unknown rank; TFLite needs static shapes.")
-        fixed.append(tf.TensorSpec([batch_size if d is None else d for d in s.shape.as_list()], s.dtype, name=n))
+        fixed.append(tf.TensorSpec(_fixed_shape(s.shape.as_list(), batch_size, meta or {}), s.dtype, name=n))
     return names, fixed
 
 
@@ -99,7 +111,7 @@ def sample_inputs(saved_model_dir, signature=DEFAULT_SIGNATURE, batch_size=1, nu
     for _ in range(num_batches):
         batch = {}
         for name, spec in specs.items():
-            shape = [batch_size if d is None else d for d in spec.shape.as_list()]
+            shape = _fixed_shape(spec.shape.as_list(), batch_size, meta)
             if spec.dtype.is_integer:
                 if not shape:
                     batch[name] = np.asarray(rng.integers(1, 1000), spec.dtype.as_numpy_dtype)
@@ -198,7 +210,7 @@ def convert_tflite(
         )
     loaded = load_saved_model(saved_model_dir)
     fn, specs = _signature_specs(loaded, signature)
-    names, fixed = _fixed_specs(specs, batch_size)
+    names, fixed = _fixed_specs(specs, batch_size, meta)
 
     def call(*args):
         return fn(**dict(zip(names, args)))

@@ -18,7 +18,7 @@ TASK_NAMES = set(tasks.TASKS) | {"super_resolution", "unpaired_translation", "mu
 
 #: families whose paper's algorithm differs in structure from the one adversarial step, and so write their own
 #: `train_step` (each says why in its docstring's first line).
-CUSTOM_STEPS = {"bigbigan", "icgan", "improved_gan", "lapgan", "lapgan_conditional"}
+CUSTOM_STEPS = {"bigbigan", "icgan", "improved_gan", "lapgan", "lapgan_conditional", "srgan", "esrgan"}
 
 
 def _python_files():

@@ -16,7 +16,8 @@ def test_model_has_configs_tests_and_readme_row(name):
     assert os.path.exists(os.path.join(folder, f"{name}_tiny.yaml")), "missing tiny config"
     paper = [f for f in os.listdir(folder) if re.fullmatch(rf"{name}_[a-z0-9]+_\d+\.yaml", f) and "digits" not in f]
     assert paper, f"missing a paper config zoo_configs/{name}/{name}_<dataset>_<resolution>.yaml"
-    assert any("digits" in f for f in os.listdir(folder)), "missing a bundled-digits config"
+    # bundled real data: the digits sets, or the bundled photographs for super-resolution
+    assert any("digits" in f or "photos" in f for f in os.listdir(folder)), "missing a bundled-data config"
     assert os.path.exists(os.path.join(REPO, "tests", "models", f"test_{name}.py")), "missing a family test file"
     readme = open(os.path.join(REPO, "README.md")).read()
     rows = re.findall(rf"^\| `{name}` \|", readme, re.M)

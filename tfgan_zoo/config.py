@@ -87,6 +87,8 @@ class DataConfig:
     #: Folder sources: leave out files that are not readable images (a warning counts and names them) instead of
     #: stopping before training with their names.
     skip_bad_files: bool = False
+    #: Super-resolution sources: the HR / LR size ratio (LR by MATLAB's bicubic); `image_size` is the HR crop.
+    scale: int = 4
 
 
 DOMAIN_SPLITS = ("", "edges", "negative", "attribute")

@@ -13,7 +13,7 @@ from tfgan_zoo.data.tfds_source import tfds_dataset
 
 SOURCES = ("digits", "digits_edges", "skimage_faces", "skimage_images", "tfds", "folder", "paired_folder",
            "digits_printed", "unpaired_folder", "typeface_digits",
-           "digits_attributes", "digit_scenes", "cityscapes", "ade20k",
+           "digits_attributes", "photos", "hr_folder", "digit_scenes", "cityscapes", "ade20k",
            "digit_captions", "text_embeddings")
 #: sources of unpaired two-domain data (a, b); `tfds` with a two-domain name (`cycle_gan/horse2zebra`) also is one.
 TWO_DOMAIN_SOURCES = ("digits_printed", "unpaired_folder", "tfds")
@@ -62,15 +62,23 @@ def build_dataset(data_config, task, batch_size, seed=0, repeat=True):
 
         ds, n = few_shot_dataset(c, seed, repeat)
         return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), n
-    if getattr(task, "text", False) or c.source in ("digit_captions", "text_embeddings"):  # data/digit_captions.py
-        from tfgan_zoo.data.digit_captions import text_to_image_dataset
+    if getattr(task, "super_resolution", False) or c.source in ("photos", "hr_folder"):  # data/photos.py
+        if not getattr(task, "super_resolution", False):
+            raise ValueError(f"data.source {c.source!r} gives (low_res, high_res) pairs for super-resolution models; "
+                             f"a {task.name} model needs another source. {task.data_hint}")
+        from tfgan_zoo.data.photos import super_resolution_dataset
 
-        ds, n = text_to_image_dataset(c, task, seed, repeat)
+        ds, n = super_resolution_dataset(c, seed, repeat)
         return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), n
     if getattr(task, "semantic", False) or c.source in ("digit_scenes", "cityscapes", "ade20k"):  # digit_scenes.py
         from tfgan_zoo.data.digit_scenes import semantic_dataset
 
         ds, n = semantic_dataset(c, task, seed, repeat)
+        return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), n
+    if getattr(task, "text", False) or c.source in ("digit_captions", "text_embeddings"):  # data/digit_captions.py
+        from tfgan_zoo.data.digit_captions import text_to_image_dataset
+
+        ds, n = text_to_image_dataset(c, task, seed, repeat)
         return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), n
     if task.multi_domain or c.source == "digits_attributes":  # (images, domain labels): data/digit_attributes.py
         from tfgan_zoo.data.digit_attributes import multi_domain_dataset

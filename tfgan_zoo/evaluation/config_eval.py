@@ -90,6 +90,15 @@ def evaluate_config(
     if isinstance(metrics, str):
         metrics = metrics.split(",")
     metrics = [m.strip() for m in metrics if m.strip()]
+    if getattr(tfgan_zoo.get_model_class(config.model.name).TASK, "super_resolution", False):
+        # one protocol for super-resolution: sr_photos (PSNR/SSIM/sharpness vs bicubic on the held-out photos)
+        from tfgan_zoo.evaluation.super_resolution import PROTOCOL, evaluate_super_resolution
+
+        unknown = [m for m in metrics if m not in (PROTOCOL, "psnr", "ssim", "fid", "kid", "pr", "is")]
+        if unknown:
+            raise ValueError(f"Super-resolution models are measured by the {PROTOCOL!r} protocol (PSNR, SSIM, "
+                             f"sharpness vs bicubic); got metrics {unknown}.")
+        return evaluate_super_resolution(restore_model(config, checkpoint))
     if feature_net is None:
         feature_net = "digits" if config.data.source in DIGITS_SOURCES else "inception"
     # resolve first: a missing Inception file fails before the model is restored

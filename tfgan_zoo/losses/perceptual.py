@@ -233,13 +233,15 @@ class PerceptualLoss(keras.layers.Layer):
         for conv, after in self._targets:
             wanted.setdefault(conv, set()).add(after)
         found = {}
+        # float32 throughout, whatever the dtype policy (a mixed_float16 model's losses stay float32)
         for layer in self._frozen.sequence[: self._depth + 1]:
             if isinstance(layer, keras.layers.MaxPooling2D):
-                x = layer(x)
+                x = tf.nn.max_pool2d(x, layer.pool_size, layer.strides, layer.padding.upper())
                 continue
-            pre = layer.convolution_op(x, layer.kernel)
+            pre = tf.nn.conv2d(x, tf.cast(layer.kernel, tf.float32), layer.strides, layer.padding.upper(),
+                               dilations=layer.dilation_rate)
             if layer.use_bias:
-                pre = pre + layer.bias
+                pre = pre + tf.cast(layer.bias, tf.float32)
             x = layer.activation(pre)
             if layer.name in wanted:
                 found[(layer.name, False)] = pre
