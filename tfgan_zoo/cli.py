@@ -90,6 +90,10 @@ def _cmd_sample(args):
             raise SystemExit(f"--labels is for class-conditional models; {config.model.name} is {model.task}.")
         labels = np.array([int(x) for x in args.labels.split(",")], np.int32)
     extra = {"direction": args.direction} if model.task.two_domain and model.task.image_input else {}
+    if args.text:
+        if not getattr(model.task, "text", False):
+            raise SystemExit(f"--text is for text-to-image models; {config.model.name} is {model.task}.")
+        extra["text"] = args.text
     images = model.task.sample(model, args.num_images, seed=args.seed, labels=labels, sources=sources, **extra)
     path = save_grid(args.out, images)
     if args.npy:
@@ -255,6 +259,9 @@ def build_parser():
     p.add_argument("--num_images", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--labels", default="", help="comma-separated class ids (conditional models)")
+    p.add_argument("--text", action="append", default=None,
+                   help='text-to-image models: a sentence, e.g. "a thick seven" (repeatable; the images are split '
+                        "evenly among them)")
     p.add_argument("--out", default="samples.png")
     p.add_argument("--npy", default="", help="also save the raw images as .npy")
     p.add_argument("--direction", default="a_to_b", choices=("a_to_b", "b_to_a"),

@@ -1,0 +1,1 @@
+from tfgan_zoo.models.stackgan.stackgan_gan import StackGAN
