@@ -122,3 +122,15 @@ def test_bad_inputs_say_what_was_expected(tools):
         ig.edit(ig.random_latents(1), Constraints(16, 16, 1))
     with pytest.raises(TypeError, match="unconditional"):
         IGAN(object())
+
+
+def test_module_functions_reuse_one_tool_per_model(tools):
+    from tfgan_zoo.interactive import edit
+    from tfgan_zoo.interactive.igan import tools_for
+
+    ig, _ = tools
+    assert tools_for(ig.model) is tools_for(ig.model)
+    mask = stroke_mask(32, [(16, 12), (16, 20)], radius=1.5)
+    path, frames = edit(ig.model, ig.random_latents(1, 0), Constraints(32, 32, 1).color(mask, 1.0), steps=20,
+                        num_frames=3)
+    assert path.shape == (3, 100) and frames.shape == (3, 32, 32, 1)
