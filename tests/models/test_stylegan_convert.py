@@ -154,8 +154,9 @@ def test_g_running_matches_the_official_forward(tmp_path, size):
                                atol=1e-4)
 
 
-def test_errors_name_the_problem_and_the_command_writes_a_preset(tmp_path):
+def test_errors_and_a_preset_that_exports_serves_and_converts_to_tflite(tmp_path):
     import tfgan_zoo
+    from tests.models.test_dcgan_convert import exports_serves_and_converts_to_tflite
     from tfgan_zoo.cli import main
 
     rng = np.random.default_rng(1)
@@ -171,6 +172,7 @@ def test_errors_name_the_problem_and_the_command_writes_a_preset(tmp_path):
     expected = official_forward(sd, z.astype(np.float64), _stored_noises(model, 1), 1).transpose(0, 2, 3, 1)
     np.testing.assert_allclose(model.parts()[2](model.ws_for(tf.constant(z)), training=False).numpy(), expected,
                                atol=1e-4)
+    exports_serves_and_converts_to_tflite(model, tmp_path, {"latents": z}, np.clip(expected, -1, 1))
     bad = {**sd, "generator.progression.1.conv1.2.weight": np.ones((8, 1, 3, 3), np.float32)}
     with pytest.raises(ConversionError, match=r"progression\.1\.conv1\.2\.weight.*\[1, 2, 1\] blur"):
         stylegan_from_rosinality(write_torch_checkpoint(tmp_path / "b.model", bad), image_size=16)
