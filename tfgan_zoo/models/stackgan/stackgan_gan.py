@@ -32,7 +32,7 @@ class StackGAN(TextToImageGAN):
     """StackGAN: Conditioning Augmentation ĉ = μ(t) + σ(t)·ε with a KL(N(μ, σ²) ‖ N(0, I)) term, Stage-I
     (ĉ, z) → 64 × 64 and Stage-II (Stage-I image, ĉ) → 256 × 256, each with a matching-aware discriminator
     conditioned on μ. Stage-II trains with Stage-I frozen: build the model with `stage=2` (and `stage1_weights` at the
-    trained Stage-I's weights file or preset); a Stage-II model holds the frozen Stage-I generator inside its
+    trained Stage-I's checkpoints or weights file); a Stage-II model holds the frozen Stage-I generator inside its
     generator, so its checkpoints, resume, export and serving carry the whole cascade.
 
     Args:
@@ -45,9 +45,11 @@ class StackGAN(TextToImageGAN):
         embedding_dim: text embedding size (1,024 char-CNN-RNN; 128 for the digit-caption encoder).
         g_base_filters, d_base_filters: the official GF_DIM and DF_DIM (CUB 128 / 64, COCO 192 / 96).
         residual_blocks: Stage-II's residual blocks (R_NUM, 2).
+        stage1_base_filters: Stage-II only: the frozen Stage-I's GF_DIM when it differs from Stage-II's (0: the same,
+            as the official code, which shares GF_DIM between the stages).
         kl_weight: λ of the KL term (1 in the paper; 2 in the official configurations).
         stage1_weights: Stage-II only: the trained Stage-I StackGAN of the same settings: its run's checkpoints
-            folder, a `.weights.h5` / `.keras` file, or a preset name; '' leaves Stage-I as initialized (tests).
+            folder, a `.weights.h5` / `.keras` file, or a preset folder; '' leaves Stage-I as initialized (tests).
         text_encoder: a shipped text encoder built into the generator ('digit_captions_text_encoder') or ''.
         learning_rate, beta_1: Adam (2e-4, 0.5); `lr_decay_steps`: halve the learning rate every that many updates
             (the paper: every 100 epochs); 0 keeps it constant.
@@ -79,6 +81,7 @@ class StackGAN(TextToImageGAN):
         g_base_filters=128,
         d_base_filters=64,
         residual_blocks=2,
+        stage1_base_filters=0,
         kl_weight=1.0,
         stage1_weights="",
         text_encoder="",
@@ -96,12 +99,14 @@ class StackGAN(TextToImageGAN):
         self.stage, self.image_size, self.channels = stage, image_size, channels
         self.z_dim, self.condition_dim, self.embedding_dim = z_dim, condition_dim, embedding_dim
         self.g_base_filters, self.d_base_filters, self.residual_blocks = g_base_filters, d_base_filters, residual_blocks
+        self.stage1_base_filters = stage1_base_filters
         self.kl_weight, self.stage1_weights, self.text_encoder = kl_weight, stage1_weights, text_encoder
         self.learning_rate, self.beta_1, self.lr_decay_steps = learning_rate, beta_1, lr_decay_steps
         self.latent_dim = z_dim + stage * condition_dim
         stage1_size = image_size if stage == 1 else image_size // 4
         self.stage1_generator = stackgan_networks.build_stage1_generator(z_dim, embedding_dim, condition_dim,
-                                                                         stage1_size, channels, g_base_filters)
+                                                                         stage1_size, channels,
+                                                                         stage1_base_filters or g_base_filters)
         if stage == 1:
             image_generator = self.stage1_generator
             self.conditioning = self.stage1_generator.get_layer("ca_net")
@@ -126,39 +131,40 @@ class StackGAN(TextToImageGAN):
     # ------------------------------------------------------------------------------------------ stages
     def load_stage1(self, source):
         """Copies the generator of a trained Stage-I StackGAN into this Stage-II model's frozen Stage-I. `source`: its
-        training run's checkpoints folder (or a `tf.train` prefix), a `.weights.h5` / `.keras` file, or a preset
-        name."""
+        training run's checkpoints folder (or a `tf.train` prefix), a `.weights.h5` or a `.keras` file (a preset's
+        folder holds its `model.weights.h5`)."""
         import os
 
-        import tfgan_zoo
-        from tfgan_zoo.training.checkpoint import load_checkpoint
-
-        if os.path.exists(source) or os.path.exists(f"{source}.index"):
-            try:
-                stage1 = load_checkpoint(type(self)(**self.stage1_settings()), source)
-            except ValueError as e:
-                raise ValueError(f"The Stage-I model of {source!r} does not fit this Stage-II model's settings "
-                                 f"{self.stage1_settings()}: {str(e).splitlines()[0]}") from e
-        else:
-            try:
-                stage1 = tfgan_zoo.from_preset(source)
-            except Exception as e:
-                raise ValueError(f"stage1_weights {source!r} is neither a checkpoint nor a loadable preset ({e}). "
-                                 "Give the Stage-I run's checkpoints folder, .weights.h5 / .keras file, or preset "
-                                 "name.") from e
+        source = os.fspath(source)
+        if os.path.isdir(source) and os.path.exists(os.path.join(source, "model.weights.h5")):
+            source = os.path.join(source, "model.weights.h5")  # a preset folder
+        if not (os.path.exists(source) or os.path.exists(f"{source}.index")):
+            raise ValueError(f"stage1_weights {source!r} does not exist. Give the Stage-I run's checkpoints folder, a "
+                             ".weights.h5 / .keras file, or a preset folder.")
+        try:
+            if source.endswith(".keras"):
+                stage1 = keras.saving.load_model(source)
+            else:
+                stage1 = type(self)(**self.stage1_settings())
+                if source.endswith(".h5"):
+                    stage1.load_weights(source)
+                else:
+                    prefix = tf.train.latest_checkpoint(source) if os.path.isdir(source) else source
+                    if prefix is None:
+                        raise ValueError(f"no tf.train checkpoint in {source!r}")
+                    tf.train.Checkpoint(model=stage1).restore(prefix).expect_partial().assert_existing_objects_matched()
+        except (ValueError, AssertionError) as e:
+            raise ValueError(f"The Stage-I model of {source!r} does not fit this Stage-II model's settings "
+                             f"{self.stage1_settings()}: {str(e).splitlines()[0]}") from e
         if not isinstance(stage1, StackGAN) or stage1.stage != 1:
             raise ValueError(f"stage1_weights {source!r} is not a Stage-I StackGAN.")
-        try:
-            self.stage1_generator.set_weights(stage1.stage1_generator.get_weights())
-        except ValueError as e:
-            raise ValueError(f"The Stage-I model of {source!r} does not fit this Stage-II model's settings "
-                             f"{self.stage1_settings()}: {e}") from e
+        self.stage1_generator.set_weights(stage1.stage1_generator.get_weights())
 
     def stage1_settings(self) -> dict:
         """Constructor arguments of the Stage-I StackGAN this Stage-II model builds on."""
         return dict(stage=1, image_size=self.image_size // 4 if self.stage == 2 else self.image_size,
                     channels=self.channels, z_dim=self.z_dim, condition_dim=self.condition_dim,
-                    embedding_dim=self.embedding_dim, g_base_filters=self.g_base_filters,
+                    embedding_dim=self.embedding_dim, g_base_filters=self.stage1_base_filters or self.g_base_filters,
                     d_base_filters=self.d_base_filters, text_encoder=self.text_encoder)
 
     def stage1_images(self, latents, embeddings):
