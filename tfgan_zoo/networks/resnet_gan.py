@@ -325,6 +325,7 @@ def resnet_discriminator(
     wide=False,
     block_type="standard",
     name="discriminator",
+    pooling="sum",
 ):
     """Builds D: `images` or `[images, labels]` → logits `[B, 1]`.
 
@@ -335,7 +336,10 @@ def resnet_discriminator(
         wide: BigGAN's wide blocks (hidden = out channels); SN-GAN uses hidden = in channels.
         block_type: 'standard' (first block without pre-activation) or 'deep' (a 3×3 input conv, then two
             bottleneck blocks per entry of `channel_mults`, the first of which downsamples).
+        pooling: 'sum' (SN-GAN, BigGAN: global sum pooling) or 'mean' (WGAN-GP's ResNet critic).
     """
+    if pooling not in ("sum", "mean"):
+        raise ValueError(f"pooling must be 'sum' or 'mean', got {pooling!r}.")
     if len(channel_mults) != len(downsample):
         raise ValueError(f"channel_mults ({len(channel_mults)}) and downsample ({len(downsample)}) must match.")
     if image_size % (2 ** sum(bool(d) for d in downsample)):
@@ -363,7 +367,10 @@ def resnet_discriminator(
                               name=f"attention_{res}")(h)
             attention_resolutions = tuple(r for r in attention_resolutions if r != res)
     h = _relu(h, "out_relu")
-    h = GlobalSumPooling2D(name="global_sum_pool")(h)
+    if pooling == "sum":
+        h = GlobalSumPooling2D(name="global_sum_pool")(h)
+    else:
+        h = keras.layers.GlobalAveragePooling2D(name="global_mean_pool")(h)
     head = ProjectionHead(num_classes=num_classes, use_sn=sn, kernel_initializer=init_other, name="projection")
     if num_classes:
         labels = keras.Input((), dtype="int32", name="labels")
