@@ -55,13 +55,15 @@ def test_saved_model_outputs_equal_call(zoo, name):
 
 
 #: models with a `sample(seed, ...)` signature; CoGAN's `sample_pair` is tested in tests/models/test_cogan.py (a
-#: few-shot translator's inputs are images too: it has only `serving_default`; a semantic synthesizer's are label maps)
+#: few-shot translator's inputs are images too: it has only `serving_default`; a semantic synthesizer's are label maps;
+#: a text-to-image model's `sample(seed, embeddings)` is tested in tests/models/test_gan_cls.py)
 @pytest.mark.parametrize("name", [n for n in MODELS if not (tfgan_zoo.registry.task_of(n).image_input
                                                             or tfgan_zoo.registry.task_of(n).two_domain
                                                             or getattr(tfgan_zoo.registry.task_of(n), "few_shot",
                                                                        False)
                                                             or getattr(tfgan_zoo.registry.task_of(n), "semantic",
-                                                                       False))])
+                                                                       False)
+                                                            or getattr(tfgan_zoo.registry.task_of(n), "text", False))])
 def test_sample_signature_is_deterministic_and_equals_generate(zoo, name):
     model, path = zoo.get(name)
     sample = tf.saved_model.load(path).signatures["sample"]

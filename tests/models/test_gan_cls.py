@@ -101,6 +101,13 @@ def test_exported_text_signature_takes_plain_sentences(tmp_path):
     out = loaded.signatures["generate_from_text"](text=tf.constant(text), seed=tf.constant(5, tf.int32))
     np.testing.assert_allclose(out["images"].numpy(), model.generate_from_text(text, seed=5), atol=1e-5)
     np.testing.assert_allclose(out["embeddings"].numpy(), model.encode_text(text), atol=1e-5)
+    emb = model.encode_text(text)
+    sample = loaded.signatures["sample"]
+    first = sample(seed=tf.constant(7), embeddings=tf.constant(emb))
+    np.testing.assert_allclose(first["images"].numpy(), model.generate_from_text(emb, seed=7), atol=1e-5)
+    np.testing.assert_array_equal(first["images"].numpy(),
+                                  sample(seed=tf.constant(7), embeddings=tf.constant(emb))["images"].numpy())
+    assert first["latents"].shape == (2, model.latent_dim)
 
 
 def test_preset_draws_the_digit_and_the_thickness_asked_for():
