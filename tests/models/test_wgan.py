@@ -75,3 +75,14 @@ def test_scheduled_critic_refuses_steps_per_execution():
     m.compile(steps_per_execution=2)
     with pytest.raises(ValueError, match="steps_per_execution=1"):
         m.fit(fixed_dataset(m, cfg), steps_per_epoch=2, epochs=1, verbose=0)
+
+
+def test_default_rmsprop_is_the_official_torch_one():
+    """martinarjovsky/WassersteinGAN: optim.RMSprop(lr=5e-5): PyTorch's alpha (ρ) 0.99 and eps 1e-8."""
+    m = tfgan_zoo.build_model("wgan", image_size=16, channels=1, g_base_filters=4, d_base_filters=4)
+    m.compile()
+    for opt in (m.g_optimizer, m.d_optimizer):
+        assert type(opt).__name__ == "RMSprop" and opt.rho == 0.99 and opt.epsilon == 1e-8
+        assert float(opt.learning_rate) == pytest.approx(5e-5)
+    pinned = tfgan_zoo.build_model("zoo_configs/wgan/wgan_digits_32.yaml")  # the shipped preset's recipe
+    assert (pinned.rho, pinned.epsilon, pinned.critic_schedule) == (0.9, 1e-7, "fixed")

@@ -1,5 +1,6 @@
 """Wasserstein GAN with weight clipping."""
 
+import keras
 
 from tfgan_zoo.base.unconditional import UnconditionalGAN
 from tfgan_zoo.layers.constraints import ClipConstraint, clip_weights  # noqa: F401  (ClipConstraint: old import path)
@@ -31,7 +32,9 @@ class WGAN(UnconditionalGAN):
         burst_critic_iterations, burst_generator_steps, burst_every: the official bursts: `burst_critic_iterations`
             (100) critic updates before each of the first `burst_generator_steps` (25) generator updates and before
             every `burst_every`-th (500; 0 = never).
-        learning_rate: RMSProp learning rate (5e-5).
+        learning_rate, rho, epsilon: RMSProp (5e-5; ρ 0.99 and ε 1e-8 as the official code's `torch.optim.RMSprop`
+            defaults, where Keras' own defaults are 0.9 and 1e-7; Keras adds ε inside the square root, PyTorch
+            outside, which differs only where the running mean square is ~ε²).
         seed: seed of the training-time noise.
 
     Example:
@@ -64,6 +67,8 @@ class WGAN(UnconditionalGAN):
         burst_generator_steps=25,
         burst_every=500,
         learning_rate=5e-5,
+        rho=0.99,
+        epsilon=1e-8,
         seed=None,
         **kwargs,
     ):
@@ -93,6 +98,8 @@ class WGAN(UnconditionalGAN):
         self.burst_generator_steps = burst_generator_steps
         self.burst_every = burst_every
         self.learning_rate = learning_rate
+        self.rho = rho
+        self.epsilon = epsilon
         self.generator = wgan_networks.build_generator(
             latent_dim, image_size, channels, g_base_filters, kernel_size, projection
         )
@@ -101,6 +108,12 @@ class WGAN(UnconditionalGAN):
         )
         clip_weights([self.discriminator], clip_value)
         self._finish_init()
+
+    optimizer_params = UnconditionalGAN.optimizer_params + ("rho",)
+
+    def default_optimizers(self):
+        return {p: keras.optimizers.RMSprop(self.learning_rate, rho=self.rho, epsilon=self.epsilon)
+                for p in self.player_names}
 
     @property
     def scheduled_critic(self):
