@@ -94,6 +94,11 @@ def test_grpc_predict_equals_in_process(served, server, name):
                                        atol=1e-6)
             again = client.predict(inputs, signature="synthesize")
             np.testing.assert_allclose(again["images"], out["images"], atol=1e-6)
+        elif getattr(model.task, "text", False):  # plain sentences: the tokenizer runs inside the SavedModel
+            text = ["a thick seven", "a thin 2"]
+            got = client.predict({"text": np.asarray(text, object), "seed": np.int32(5)},
+                                 signature="generate_from_text")
+            np.testing.assert_allclose(got["images"], model.generate_from_text(text, seed=5), atol=1e-5)
         elif model.task.labels:
             labels = np.array([2, 0, 1])
             np.testing.assert_allclose(client.generate(seed=5, labels=labels),
