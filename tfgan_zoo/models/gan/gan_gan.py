@@ -9,6 +9,7 @@ from tfgan_zoo.losses.adversarial import (
 )
 from tfgan_zoo.models.gan import gan_networks
 from tfgan_zoo.registry import register_model
+from tfgan_zoo.utils.schedules import ExponentialDecayToFloor, RampedMomentumSGD
 
 
 @register_model("gan")
@@ -24,6 +25,10 @@ class GAN(UnconditionalGAN):
         dropout, input_dropout: D's hidden and input dropout rates (0.5 and 0.2).
         generator_loss_type: 'non_saturating' (what the paper trains with, §3) or 'minimax' (log(1 - D(G(z)))).
         learning_rate, momentum: SGD with momentum, as in the paper (0.1, 0.5).
+        lr_decay, min_learning_rate, final_momentum, momentum_ramp_start, momentum_ramp_end: the released recipe's
+            schedules: the rate divided by 1.000004 per update down to 1e-6; momentum linear from `momentum` to 0.7
+            between these optimizer steps (`MomentumAdjustor` epochs 1 → 250, here at 600 steps per epoch: MNIST's
+            60,000 images at batch 100; pylearn2 steps it once per epoch).
         seed: seed of the training-time noise.
 
     Example:
@@ -52,6 +57,11 @@ class GAN(UnconditionalGAN):
         generator_loss_type="non_saturating",
         learning_rate=0.1,
         momentum=0.5,
+        lr_decay=1.000004,
+        min_learning_rate=1e-6,
+        final_momentum=0.7,
+        momentum_ramp_start=600,
+        momentum_ramp_end=150000,
         seed=None,
         **kwargs,
     ):
@@ -70,11 +80,29 @@ class GAN(UnconditionalGAN):
         self.generator_loss_type = generator_loss_type
         self.learning_rate = learning_rate
         self.momentum = momentum
+        self.lr_decay = lr_decay
+        self.min_learning_rate = min_learning_rate
+        self.final_momentum = final_momentum
+        self.momentum_ramp_start = momentum_ramp_start
+        self.momentum_ramp_end = momentum_ramp_end
         self.generator = gan_networks.build_generator(latent_dim, image_size, channels, self.generator_units)
         self.discriminator = gan_networks.build_discriminator(
             image_size, channels, self.maxout_units, maxout_pieces, dropout, input_dropout
         )
         self._finish_init()
+
+    optimizer_params = UnconditionalGAN.optimizer_params + (
+        "min_learning_rate", "final_momentum", "momentum_ramp_start", "momentum_ramp_end")
+
+    def default_optimizers(self):
+        """The released MNIST recipe (goodfeli/adversarial `mnist.yaml`): SGD from 0.1, divided by 1.000004 after every
+        update down to 1e-6, momentum 0.5 rising to 0.7 (pylearn2's ExponentialDecay and MomentumAdjustor)."""
+        def make():
+            schedule = ExponentialDecayToFloor(self.learning_rate, self.lr_decay, self.min_learning_rate)
+            return RampedMomentumSGD(schedule, momentum=self.momentum, final_momentum=self.final_momentum,
+                                     ramp_start=self.momentum_ramp_start, ramp_end=self.momentum_ramp_end)
+
+        return {"generator": make(), "discriminator": make()}
 
     def discriminator_loss(self, real_outputs, fake_outputs):
         return minimax_discriminator_loss(real_outputs, fake_outputs)
