@@ -147,6 +147,17 @@ class OursRunner:
             self.model = build_and_compile(cfg)
         finally:
             keras.mixed_precision.set_dtype_policy("float32")
+        if getattr(self.model, "scheduled_critic", False):
+            # A scheduled critic's steps differ in length (WGAN's official 100 critic updates for the first 25
+            # generator updates, then 5): time the steady state, the fixed count in one batch of n_critic minibatches.
+            cfg = tfgan_zoo.load_config(config_path, overrides + ["model.params.critic_schedule=fixed"])
+            keras.utils.set_random_seed(0)
+            if precision:
+                keras.mixed_precision.set_dtype_policy(precision)
+            try:
+                self.model = build_and_compile(cfg)
+            finally:
+                keras.mixed_precision.set_dtype_policy("float32")
         self.config = cfg
         self.per_step = cfg.train.batch_size * getattr(self.model, "n_critic", 1)
         if data == "config" and cfg.data.source in BUNDLED:
