@@ -100,3 +100,10 @@ def test_ragan_generator_step_uses_the_real_batch():
     expected = 5e-3 * logs["g_adversarial"] + 1e-2 * logs["g_pixel"] + logs["g_perceptual"]
     np.testing.assert_allclose(float(loss_a), float(expected), rtol=1e-5)
     assert float(loss_a) != float(loss_b)
+
+
+def test_esrgan_photos_preset_beats_bicubic():
+    from tests.models.test_srgan import check_photos_preset
+
+    result = check_photos_preset("esrgan_photos_x4")
+    assert result.mean("model", "sharpness") > result.mean("bicubic", "sharpness")

@@ -164,3 +164,21 @@ def test_savedmodel_upscales_any_size_float_and_uint8(tmp_path):
     out8 = loaded.signatures["upscale_uint8"](images=tf.constant(u8))["images_uint8"].numpy()
     assert out8.dtype == np.uint8 and out8.shape == (1, 20, 28, 3)
     assert np.abs(out8.astype(int) - model.upscale(u8).astype(int)).max() <= 1
+
+
+def check_photos_preset(name):
+    """A shipped PSNR-stage preset beats MATLAB bicubic on every held-out photo in Y-PSNR and SSIM, by the margins
+    its build recorded (measured again here on the shipped float16 weights)."""
+    from tfgan_zoo.evaluation.super_resolution import evaluate_super_resolution
+    from tfgan_zoo.pretrained.presets import ASSETS, read_preset
+
+    preset = read_preset(ASSETS / name)
+    record = next(r for r in preset["metadata"]["metrics"] if r["protocol"] == "sr_photos")
+    assert preset["weights"]["bytes"] <= 0.8e6
+    result = evaluate_super_resolution(tfgan_zoo.from_preset(name))
+    for metric, tol in (("psnr", 0.05), ("ssim", 2e-3)):
+        margins = result.margins(metric)
+        assert all(v > 0 for v in margins.values()), (metric, margins)
+        for image, recorded in record["values"][f"margin_{metric}"].items():
+            assert abs(margins[image] - recorded) < tol, (metric, image, margins[image], recorded)
+    return result

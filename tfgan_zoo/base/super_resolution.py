@@ -49,6 +49,8 @@ class SuperResolutionGAN(BaseGAN):
                     "the same architecture saved (its run folder's final weights), or remove init_weights."
                 )
             self.load_weights(self.init_weights)
+            # the weights are now the model's own: its config (a preset's, a .keras file's) must not need the file
+            self.initialized_from, self.init_weights = self.init_weights, ""
 
     def train_step(self, data):
         """Staged training: the PSNR stage updates the generator alone on its pixel loss (no discriminator); the GAN

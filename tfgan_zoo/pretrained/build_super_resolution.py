@@ -37,7 +37,7 @@ def sr_report(model) -> dict:
 
 def build_super_resolution_preset(config_path, steps: int | None = None, name: str | None = None, out_dir=None,
                                   max_mb: float = 0.8, verbose: int = 2, weights_dtype: str = "float32",
-                                  workdir=None) -> Path:
+                                  workdir=None, overrides=None) -> Path:
     """Trains the config on `data.source: photos`, judges it with `sr_report` and writes the preset; returns its
     preset.json path."""
     from tfgan_zoo.pretrained.build import build_judged_preset
@@ -48,7 +48,7 @@ def build_super_resolution_preset(config_path, steps: int | None = None, name: s
     return build_judged_preset(
         config_path, source="photos", judge=sr_report, protocol="sr_photos", dataset="photos", description=DATASET,
         license=LICENSE, extra_training=speed, steps=steps, name=name, out_dir=out_dir, max_mb=max_mb,
-        verbose=verbose, weights_dtype=weights_dtype, workdir=workdir)
+        verbose=verbose, weights_dtype=weights_dtype, workdir=workdir, overrides=overrides)
 
 
 def main(argv=None) -> int:
@@ -61,9 +61,10 @@ def main(argv=None) -> int:
     p.add_argument("--max_mb", type=float, default=0.8)
     p.add_argument("--verbose", type=int, default=2)
     p.add_argument("--weights_dtype", choices=("float32", "float16"), default="float16")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config value")
     args = p.parse_args(argv)
     build_super_resolution_preset(args.config, args.steps, args.name, args.out_dir, args.max_mb, args.verbose,
-                                  args.weights_dtype, args.workdir)
+                                  args.weights_dtype, args.workdir, args.set)
     return 0
 
 

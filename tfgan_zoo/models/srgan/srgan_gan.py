@@ -26,6 +26,8 @@ class SRGAN(SuperResolutionGAN):
     Args:
         image_size: the HR crop the discriminator judges (96; a multiple of 16). scale: 4 (a power of two).
         channels: 3. g_filters: 64. num_blocks: 16. d_base_filters: 64. d_dense_units: 1024.
+        generator_architecture: 'srresnet' (the paper's) or 'msrresnet' (BasicSR's MSRResNet: no BN, bilinear
+            residual; what `srgan_convert.srgan_from_pytorch` loads BasicSR's released weights into).
         training_stage: 'psnr' (SRResNet) or 'gan'.
         content_weight: weight of the perceptual term (1). adversarial_weight: 1e-3. pixel_weight: an optional
             MSE term in the GAN stage (0 in the paper's SRGAN-VGG54).
@@ -65,6 +67,7 @@ class SRGAN(SuperResolutionGAN):
         channels=3,
         g_filters=64,
         num_blocks=16,
+        generator_architecture="srresnet",
         d_base_filters=64,
         d_dense_units=1024,
         training_stage="gan",
@@ -85,6 +88,7 @@ class SRGAN(SuperResolutionGAN):
         super().__init__(seed=seed, **kwargs)
         self.image_size, self.scale, self.channels = int(image_size), int(scale), int(channels)
         self.g_filters, self.num_blocks = g_filters, num_blocks
+        self.generator_architecture = generator_architecture
         self.d_base_filters, self.d_dense_units = d_base_filters, d_dense_units
         self.training_stage = training_stage
         self.content_weight = float(content_weight)
@@ -97,7 +101,11 @@ class SRGAN(SuperResolutionGAN):
         self.beta_1 = beta_1
         self.init_weights = init_weights
         self._check_stage()
-        self.generator = srgan_networks.build_generator(self.scale, self.channels, g_filters, num_blocks)
+        builders = {"srresnet": srgan_networks.build_generator, "msrresnet": srgan_networks.build_msrresnet_generator}
+        if generator_architecture not in builders:
+            raise ValueError(f"generator_architecture must be one of {sorted(builders)}, got "
+                             f"{generator_architecture!r}.")
+        self.generator = builders[generator_architecture](self.scale, self.channels, g_filters, num_blocks)
         self.discriminator = srgan_networks.build_discriminator(self.image_size, self.channels, d_base_filters,
                                                                 d_dense_units)
         self.perceptual = None

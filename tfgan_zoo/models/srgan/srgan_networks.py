@@ -5,6 +5,10 @@ first block's input (long skip) → log2(scale) × [3×3 conv (256), sub-pixel s
 Fully convolutional: any input height and width. PReLU has one slope per channel (the paper does not say; per
 channel is Keras' and He et al.'s default). Batch norm is synchronized across replicas.
 
+`build_msrresnet_generator` is BasicSR's MSRResNet (the "modified SRResNet" of the ESRGAN authors, whose weights
+BasicSR publishes): no batch norm, 3×3 conv_first, residual blocks [conv, ReLU, conv, + input], sub-pixel ×2 steps
+with LeakyReLU 0.1, conv_hr + LeakyReLU 0.1, conv_last, plus the bilinear upsampling of the input.
+
 D: 3×3 convs 64, 64/2, 128, 128/2, 256, 256/2, 512, 512/2 (BN after all but the first), LeakyReLU 0.2 → dense 1024,
 LeakyReLU 0.2 → dense 1 (a logit; the sigmoid is in the loss).
 """
@@ -86,6 +90,34 @@ def build_generator(scale=4, channels=3, filters=64, num_blocks=16, name="genera
         x = PixelShuffle(2, name=f"up{j}_shuffle")(x)
         x = _prelu(f"up{j}_prelu")(x)
     outputs = _conv(channels, 9, "conv_last")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+#: kaiming_normal ×0.1 (BasicSR's default_init_weights(scale=0.1) for MSRResNet).
+SMALL_INIT = PerCall(keras.initializers.VarianceScaling(2.0 * 0.1**2, "fan_in", "untruncated_normal"))
+
+
+def build_msrresnet_generator(scale=4, channels=3, filters=64, num_blocks=16, name="generator"):
+    """BasicSR's MSRResNet (`[B, h, w, C]` → `[B, h·scale, w·scale, C]`): the output adds the bilinear upsampling
+    of the input (half-pixel centres, as PyTorch's `align_corners=False`)."""
+    steps = upsampling_steps(scale)
+
+    def conv(f, name_):
+        return layers.Conv2D(f, 3, padding="same", kernel_initializer=SMALL_INIT, bias_initializer="zeros",
+                             name=name_)
+
+    inputs = keras.Input((None, None, channels), name="low_res")
+    x = layers.LeakyReLU(0.1, name="lrelu_first")(conv(filters, "conv_first")(inputs))
+    for i in range(num_blocks):
+        y = layers.ReLU(name=f"body_{i}_relu")(conv(filters, f"body_{i}_conv1")(x))
+        x = layers.Add(name=f"body_{i}_add")([x, conv(filters, f"body_{i}_conv2")(y)])
+    for j in range(1, steps + 1):
+        x = PixelShuffle(2, name=f"up{j}_shuffle")(conv(filters * 4, f"conv_up{j}")(x))
+        x = layers.LeakyReLU(0.1, name=f"lrelu_up{j}")(x)
+    x = layers.LeakyReLU(0.1, name="lrelu_hr")(conv(filters, "conv_hr")(x))
+    x = conv(channels, "conv_last")(x)
+    base = layers.UpSampling2D(scale, interpolation="bilinear", name="upsample_input")(inputs)
+    outputs = layers.Add(name="add_upsampled")([x, base])
     return keras.Model(inputs, outputs, name=name)
 
 
