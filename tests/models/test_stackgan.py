@@ -116,6 +116,10 @@ def test_stage2_trains_on_a_frozen_stage1_loaded_from_its_weights(tmp_path):
     assert model.get_config()["stage1_weights"] == ""
     path2 = str(tmp_path / "stage2.keras")
     model.save(path2)
+    import keras
+
+    loaded = keras.models.load_model(path2)  # the whole cascade, frozen Stage-I included
+    np.testing.assert_allclose(loaded.generate_from_text(emb, seed=3), model.generate_from_text(emb, seed=3), atol=1e-6)
     with pytest.raises(ValueError, match="not a Stage-I StackGAN"):
         model.load_stage1(path2)
     with pytest.raises(ValueError, match="does not fit this Stage-II model's settings"):
