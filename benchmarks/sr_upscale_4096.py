@@ -1,13 +1,18 @@
 """Upscale a 1024×1024 image to 4096×4096 through an exported super-resolution SavedModel; print time and peak RSS.
 
     python benchmarks/sr_upscale_4096.py [--config zoo_configs/srgan/srgan_photos_x4.yaml | --preset NAME]
-        [--size 1024] [--tile 128] [--overlap 12] [--signature upscale_uint8]
+        [--size 1024] [--tile 128] [--overlap 20] [--signature upscale_uint8]
 
 The model (a preset, or the config's model with its initial weights: the timing does not depend on the values) is
 exported with `tfgan_zoo.export.export_saved_model`, loaded back with `tf.saved_model.load`, and its dynamic-shape
 signature is called on overlapping tiles (`tiled_upscale`: each `tile`² LR core with `overlap` pixels of context,
 only the core's output kept), so memory is the output plus one batch of padded tiles. The input is a real photo
 (skimage's astronaut, resized to `size`²). Prints wall time, megapixels/s and the process's peak RSS (ru_maxrss).
+
+Measured on the shared 2-core machine (load average ~5): `--preset esrgan_photos_x4` (123,459-parameter RRDB G),
+1024² → 4096² uint8, tile 128, overlap 20 (≥ its receptive radius: equal to the untiled output): 20.8 s
+(0.81 output MP/s), peak RSS 1.38 GB. The paper-size RRDB (16.7M parameters) runs ~0.7 LR 64² images/s here, so
+the same upscale would take roughly 20-30 minutes on this CPU; its memory stays bounded by the tile batch.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ def main(argv=None) -> int:
     p.add_argument("--preset", default=None)
     p.add_argument("--size", type=int, default=1024)
     p.add_argument("--tile", type=int, default=128)
-    p.add_argument("--overlap", type=int, default=12)
+    p.add_argument("--overlap", type=int, default=20)
     p.add_argument("--batch_size", type=int, default=4)
     p.add_argument("--signature", default="upscale_uint8", choices=("upscale", "upscale_uint8"))
     args = p.parse_args(argv)
