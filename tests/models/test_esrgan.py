@@ -107,3 +107,23 @@ def test_esrgan_photos_preset_beats_bicubic():
 
     result = check_photos_preset("esrgan_photos_x4")
     assert result.mean("model", "sharpness") > result.mean("bicubic", "sharpness")
+
+
+def test_eval_command_runs_the_sr_photos_protocol(tmp_path):
+    from tfgan_zoo.evaluation.config_eval import evaluate_config
+    from tfgan_zoo.evaluation.super_resolution import high_frequency_ratio
+
+    config = load_tiny("esrgan")
+    config.model.params.update(training_stage="psnr", image_size=32)
+    config.data.image_size = 32
+    model = tfgan_zoo.build_model(config)
+    weights = str(tmp_path / "m.weights.h5")
+    model.save_weights(weights)
+    result = evaluate_config(config, weights, "sr_photos")
+    assert [r["name"] for r in result.images] == ["coffee", "chelsea", "flower"]
+    assert "bicubic" in result.summary() and np.isfinite(result.mean("bicubic", "psnr"))
+    with pytest.raises(ValueError, match="sr_photos"):
+        evaluate_config(config, weights, "swd")
+    hr = np.random.default_rng(0).uniform(-1, 1, (1, 16, 16, 3))
+    np.testing.assert_allclose(high_frequency_ratio(hr, hr), 1.0)
+    assert high_frequency_ratio(np.zeros_like(hr), hr)[0] < 1e-12  # a flat image has no high frequencies
