@@ -9,7 +9,7 @@ import pytest
 
 import tfgan_zoo
 from tfgan_zoo.pretrained import PresetError, from_preset, list_presets, read_preset, sha256_of
-from tfgan_zoo.pretrained.presets import ASSETS
+from tfgan_zoo.pretrained.presets import ASSETS, QUALITY_FLOOR, WITHDRAWN_PRESETS, quality_floor_failures
 from tfgan_zoo.pretrained.table import preset_rows, preset_table, readme_table
 from tfgan_zoo.tasks import get_task
 
@@ -39,8 +39,42 @@ def no_network(monkeypatch):
 
 
 def test_the_required_presets_ship_and_are_registered():
-    assert set(REQUIRED) <= set(SHIPPED)
+    assert set(REQUIRED) - set(WITHDRAWN_PRESETS) <= set(SHIPPED)
     assert set(SHIPPED) <= set(list_presets())
+    assert not set(WITHDRAWN_PRESETS) & set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_digits_preset_meets_the_quality_floor(name):
+    assert quality_floor_failures(read_preset(ASSETS / name)) == [], QUALITY_FLOOR
+
+
+def test_the_quality_floor_catches_a_missing_class_and_a_high_fid():
+    cfg = json.loads((ASSETS / "dcgan_digits_32" / "preset.json").read_text())
+    records = {r["protocol"]: r for r in cfg["metadata"]["metrics"]}
+    records["digits_coverage"]["generated_class_fraction"]["7"] = 0.004
+    records["digits_coverage"]["per_class"]["3"] = 0.0
+    records["digits_fid"]["values"]["value"] = 114.3
+    failures = quality_floor_failures(cfg)
+    assert len(failures) == 3 and "digit 7 is 0.4%" in failures[0] and "digit 3" in failures[1]
+    assert "digits-FID 114.3" in failures[2]
+
+
+def test_a_withdrawn_preset_says_why(monkeypatch):
+    monkeypatch.setitem(WITHDRAWN_PRESETS, "foogan_digits_32", "it drew only two digits; train it with ...")
+    with pytest.raises(PresetError, match="withdrawn from the package: it drew only two digits"):
+        from_preset("foogan_digits_32")
+
+
+def test_recorded_class_shares_are_what_the_shipped_weights_generate():
+    """Spot check of the records the floor reads: dcgan_digits_32's digits_coverage measured again."""
+    from tfgan_zoo.evaluation import evaluate
+
+    recorded = next(r for r in read_preset(ASSETS / "dcgan_digits_32")["metadata"]["metrics"]
+                    if r["protocol"] == "digits_coverage")
+    measured = json.loads(evaluate(from_preset("dcgan_digits_32"), ["digits_coverage"], progress=False).to_json())[0]
+    for digit, share in recorded["generated_class_fraction"].items():  # a few samples may flip on another CPU
+        assert measured["generated_class_fraction"][digit] == pytest.approx(share, abs=0.01), digit
 
 
 def test_dcgan_digits_32_generates_on_a_fresh_machine(no_network, tmp_path):

@@ -20,8 +20,8 @@ English sentences written from its digit and bins with varied templates and syno
 not others; `mentions` records which, so the text encoder's training knows which images a caption describes, and
 evaluation asks for a property and measures it on the samples.
 
->>> describe_prompt("a thick, slanted seven")
-{'digit': 7, 'thickness': 2, 'slant': 2}
+>>> sorted(describe_prompt("a thick, slanted seven").items())
+[('digit', 7), ('slant', 2), ('thickness', 2)]
 """
 
 from __future__ import annotations

@@ -215,6 +215,13 @@ def build_preset(
         },
         "training": _training_record(config_path, cfg_overrides, config, result),
     }
+    from tfgan_zoo.pretrained.presets import QUALITY_FLOOR, quality_floor_failures
+
+    if not num_samples:  # the floor is stated for the full protocols
+        failures = quality_floor_failures({"metadata": metadata})
+        metadata["quality_floor"] = {"floor": QUALITY_FLOOR, "met": not failures, "failures": failures}
+        if failures:
+            print(f"[build] {name} misses the quality floor shipped presets meet: {'; '.join(failures)}", flush=True)
     if curve is not None:
         key = next(iter(curve.history), None)
         metadata["training"]["digits_fid_curve"] = {

@@ -94,7 +94,39 @@ def list_presets(model: str | None = None) -> list[str]:
     return sorted(n for n, s in _PRESETS.items() if model is None or s.model == model)
 
 
+#: The quality floor every shipped digits preset meets, measured by the build on the weights it ships
+#: (`digits_coverage`: 1,797 samples classified by the shipped digits classifier; `digits_fid`: 2,000 samples):
+#: every digit at least 1.5 % of the samples (a uniform generator gives 10 %), every digit's real samples partly
+#: covered (k=5 coverage above 0: the generator reaches each class's real neighbourhoods), digits-FID at most 40.
+QUALITY_FLOOR = {"class_share_min": 0.015, "class_coverage_above": 0.0, "digits_fid_max": 40.0}
+
+#: Presets taken out of the package, with why, and the command that trains one yourself.
+WITHDRAWN_PRESETS: dict[str, str] = {}
+
+
+def quality_floor_failures(preset: dict) -> list[str]:
+    """The ways a digits preset's recorded figures miss `QUALITY_FLOOR` (empty: it meets the floor)."""
+    records = {r["protocol"]: r for r in preset.get("metadata", {}).get("metrics", [])}
+    failures = []
+    if "digits_coverage" not in records or "digits_fid" not in records:
+        return [f"missing the full digits_coverage / digits_fid records (has {sorted(records)})"]
+    coverage = records["digits_coverage"]
+    for digit, share in sorted(coverage["generated_class_fraction"].items()):
+        if share < QUALITY_FLOOR["class_share_min"]:
+            floor = QUALITY_FLOOR["class_share_min"]
+            failures.append(f"digit {digit} is {share:.1%} of the samples (floor {floor:.1%})")
+    for digit, covered in sorted(coverage["per_class"].items()):
+        if covered <= QUALITY_FLOOR["class_coverage_above"]:
+            failures.append(f"digit {digit}'s real samples are not covered (coverage {covered:.3f})")
+    fid = records["digits_fid"]["values"]["value"]
+    if not fid <= QUALITY_FLOOR["digits_fid_max"]:
+        failures.append(f"digits-FID {fid:.1f} above {QUALITY_FLOOR['digits_fid_max']:.0f}")
+    return failures
+
+
 def get_preset_spec(name: str) -> PresetSpec:
+    if name not in _PRESETS and name in WITHDRAWN_PRESETS:
+        raise PresetError(f"The preset {name!r} was withdrawn from the package: {WITHDRAWN_PRESETS[name]}")
     if name not in _PRESETS:
         known = ", ".join(list_presets()) or "none registered yet"
         raise PresetError(
@@ -163,8 +195,17 @@ def _store_duplicates_once(path: Path, weights_dtype: str = "float32") -> None:
                 dst.create_dataset(name, data=data).attrs.update(dict(obj.attrs))
                 seen.setdefault(key, name)
 
-        # every name, hard links included (`visititems` visits a linked dataset once, under one of its names)
-        src.visititems_links(lambda name, link: copy(name, src[name]))
+        # every name, hard links included (`visititems` visits a linked dataset once, under one of its names);
+        # names are listed first and copied outside h5py's visit callback, whose errors h5py re-wraps
+        names: list[str] = []
+        src.visititems_links(lambda name, link: names.append(name))
+        try:
+            for name in names:
+                copy(name, src[name])
+        except BaseException:
+            dst.close()
+            tmp.unlink(missing_ok=True)
+            raise
     os.replace(tmp, path)
 
 

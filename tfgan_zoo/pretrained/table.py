@@ -65,8 +65,10 @@ TWO_DOMAIN_HEADER = (
 
 #: datasets whose presets have a table of their own below the others (not the digits or two-domain tables); the
 #: few-shot preset (`typeface_digits`) is judged by `tfgan_zoo.evaluation.few_shot` and the text-to-image presets
-#: (`digit_captions`) by `tfgan_zoo.evaluation.text_to_image`, each listed in its preset.json and the README's prose.
-OWN_TABLES = ("digits_attributes", "typeface_digits", "digit_captions")
+#: (`digit_captions`) by `tfgan_zoo.evaluation.text_to_image`, the semantic-synthesis presets (`digit_scenes`) by
+#: `tfgan_zoo.evaluation.semantic` and the super-resolution presets (`photos`) by the `sr_photos` protocol, each
+#: listed in its preset.json and the README's prose.
+OWN_TABLES = ("digits_attributes", "typeface_digits", "digit_captions", "digit_scenes", "photos")
 
 
 def _presets(assets, two_domain):

@@ -49,8 +49,9 @@ class Pix2PixHD(SemanticSynthesisGAN):
 
     Example:
         >>> import tfgan_zoo
-        >>> m = tfgan_zoo.build_model("pix2pixhd", num_classes=11, image_size=32, ngf=4, n_downsample_global=2,
-        ...                           n_blocks_global=1, ndf=4, num_d=2, perceptual_weight=0)
+        >>> m = tfgan_zoo.build_model("pix2pixhd", num_classes=11, image_size=32, aspect_ratio=1.0, channels=1,
+        ...                           ngf=4, n_downsample_global=2, n_blocks_global=1, ndf=4, num_d=2,
+        ...                           perceptual_weight=0)
         >>> scenes = m.example_scenes(2, seed=0)
         >>> m.synthesize(scenes["labels"], scenes["instances"]).shape
         (2, 32, 32, 1)
