@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 
+import numpy as np
 import tensorflow as tf
 
 from tfgan_zoo.interactive.dissection import LayerSplit
@@ -110,3 +111,39 @@ def write_studio_metadata(version_dir, meta: dict) -> str:
     with open(path, "w") as f:
         json.dump(meta, f, indent=2)
     return path
+
+
+#: the studio's style latents for a semantic model with a style input: seeds 0 .. SEMANTIC_STYLES − 1
+SEMANTIC_STYLES = 8
+
+
+def semantic_class_names(num_classes: int) -> list:
+    """Brush names of a label map's classes: the digit scenes' (0 background, d + 1 digit d) for 11 classes, else
+    'class k'."""
+    if num_classes == 11:
+        return ["background"] + [f"digit {d}" for d in range(10)]
+    return [f"class {k}" for k in range(num_classes)]
+
+
+def semantic_studio_metadata(model, class_names=None, num_styles: int = SEMANTIC_STYLES) -> dict:
+    """What the studio's GauGAN-style drawing tool needs from a semantic-synthesis model (pix2pixHD, GauGAN): the
+    image shape, the `synthesize` signature's input names (`labels`, `instances` where the model takes an instance
+    map, `latents` where it has a style input), each class's brush name and colour (`model.colorize`'s palette, RGB
+    0–255) and `num_styles` seeded style latents (the model's own `style_inputs(1, seed=s)`)."""
+    h, w = model.image_shape
+    k = int(model.num_classes)
+    names = list(class_names) if class_names is not None else semantic_class_names(k)
+    if len(names) != k:
+        raise ValueError(f"class_names must name all {k} classes of the label map; got {len(names)} names.")
+    palette = (np.asarray(model.colorize(np.arange(k)[None]))[0] + 1.0) * 127.5
+    inputs = [s.name for s in model.synthesis_specs()]
+    styles = []
+    if "latents" in inputs:
+        styles = [np.asarray(model.style_inputs(1, seed=s)["latents"][0], np.float64).round(6).tolist()
+                  for s in range(num_styles)]
+    return {
+        "kind": "semantic", "image_size": [int(h), int(w)], "channels": int(model.channels), "num_classes": k,
+        "signature": "synthesize", "inputs": inputs, "styles": styles,
+        "classes": [{"label": i, "name": n, "color": [int(round(c)) for c in palette[i]]} for i, n in enumerate(names)],
+        "concepts": [], "num_units": 0,
+    }
