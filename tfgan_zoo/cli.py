@@ -283,11 +283,12 @@ def build_parser():
     p.add_argument("--steps", type=int, default=600)
     p.set_defaults(func=_cmd_demo)
 
-    p = sub.add_parser("studio", help="serve the studio page (iGAN brush editing, GANpaint) on 127.0.0.1")
+    p = sub.add_parser("studio", help="serve the studio page (iGAN brush editing, GANpaint, GauGAN-style "
+                       "drawing) on 127.0.0.1")
     p.add_argument("--model_base_path", required=True, help="models exported with the studio's signatures")
     p.add_argument("--port", type=int, default=8600, help="the page's port (0: any free port)")
     p.add_argument("--preset", action="append", help="export this preset there first (repeatable), e.g. "
-                   "dcgan_digits_32")
+                   "dcgan_digits_32 or gaugan_digits_scenes_32")
     p.add_argument("--layer", default="up1_relu", help="the generator layer GANpaint intervenes on (with --preset)")
     p.add_argument("--rest_api_url", default=None,
                    help="a running TF Serving REST API (http://host:8501) instead of the zoo's local server")
