@@ -176,6 +176,8 @@ FORMATS = {f.name: f for f in (
     CheckpointFormat("biggan-deep-pytorch", "tfgan_zoo.models.biggan_deep.biggan_deep_convert",
                      "biggan_deep_from_pytorch", "biggan_deep", "ajbrock/BigGAN-PyTorch (BigGANdeep.py)",
                      "G_ema.pth (or G.pth)", discriminator=True),
+    CheckpointFormat("biggan-hub", "tfgan_zoo.models.biggan.biggan_hub_convert", "biggan_from_hub", "biggan",
+                     "TF-Hub deepmind/biggan-128/256/512", "the unpacked module folder (variables/variables)"),
     CheckpointFormat("stylegan-rosinality", "tfgan_zoo.models.stylegan.stylegan_convert", "stylegan_from_rosinality",
                      "stylegan", "rosinality/style-based-gan-pytorch",
                      "train_step-N.model (g_running) or a StyledGenerator state dict; needs --image_size"),
