@@ -178,6 +178,9 @@ FORMATS = {f.name: f for f in (
                      "G_ema.pth (or G.pth)", discriminator=True),
     CheckpointFormat("biggan-hub", "tfgan_zoo.models.biggan.biggan_hub_convert", "biggan_from_hub", "biggan",
                      "TF-Hub deepmind/biggan-128/256/512", "the unpacked module folder (variables/variables)"),
+    CheckpointFormat("biggan-deep-hub", "tfgan_zoo.models.biggan_deep.biggan_deep_hub_convert",
+                     "biggan_deep_from_hub", "biggan_deep", "TF-Hub deepmind/biggan-deep-128/256/512",
+                     "the unpacked module folder (variables/, saved_model.pb); needs --truncation"),
     CheckpointFormat("stylegan-rosinality", "tfgan_zoo.models.stylegan.stylegan_convert", "stylegan_from_rosinality",
                      "stylegan", "rosinality/style-based-gan-pytorch",
                      "train_step-N.model (g_running) or a StyledGenerator state dict; needs --image_size"),
@@ -217,6 +220,8 @@ def add_convert_parser(sub):
     p.add_argument("--discriminator", default=None, help="the discriminator's file, for formats that have one")
     p.add_argument("--image_size", type=int, default=None,
                    help="stylegan-rosinality: the resolution the checkpoint was trained to (its file holds all blocks)")
+    p.add_argument("--truncation", type=float, default=None,
+                   help="biggan-deep-hub: the truncation whose batch-norm statistics to load (a multiple of 0.02)")
     p.add_argument("--weights_dtype", default="float32", choices=("float32", "float16"),
                    help="preset storage precision (float32 is exact)")
     p.add_argument("--lenient", action="store_true", help="convert even if keys are unused/missing (see the report)")
@@ -232,6 +237,8 @@ def _cmd_convert(args):
     fmt = FORMATS[args.format]
     try:
         extra = {"image_size": args.image_size} if args.image_size is not None else {}
+        if args.truncation is not None:
+            extra["truncation"] = args.truncation
         model = convert_checkpoint(args.format, args.source, discriminator=args.discriminator,
                                    strict=not args.lenient, **extra)
     except (ConversionError, UnsafeCheckpointError, ValueError) as e:

@@ -143,8 +143,9 @@ class HubMapper:
     def layer(self, name):
         return self.network.get_layer(name)
 
-    def sn(self, scope, wrapper, path, bias=True, in_perm=None):
-        """An SN layer `scope/{w,b,u0}` onto a Keras `SpectralNormalization` wrapper."""
+    def sn(self, scope, wrapper, path, bias=True, in_perm=None, keep_outputs=None):
+        """An SN layer `scope/{w,b,u0}` onto a Keras `SpectralNormalization` wrapper; `in_perm` reorders the
+        kernel's input rows, `keep_outputs` keeps the first k outputs (σ is that of the whole weight)."""
         w, w_key = self.take(f"{scope}/w", f"{path}/kernel", averaged=True)
         u0, u_key = self.take(f"{scope}/u0", f"{path}/vector_u")
         for extra in sorted(k for k in self.vars if re.fullmatch(re.escape(scope) + r"/u[1-9]\d*", k)):
@@ -160,6 +161,11 @@ class HubMapper:
         kernel, _sigma, u = hub_spectral_normalize(w, u0)
         if in_perm is not None:
             kernel = kernel[in_perm]
+        if keep_outputs is not None:
+            kernel, u = kernel[..., :keep_outputs], u[:, :keep_outputs] / np.linalg.norm(u[:, :keep_outputs])
+            b = b[..., :keep_outputs] if bias and b is not None else None
+            self.report.filled.append((f"{path}/vector_u", "u[:k]", f"the hub layer has {w.shape[-1]} outputs of "
+                                       f"which the first {keep_outputs} are used; its u restricted to them"))
         self.assign(wrapper.layer.kernel, kernel, w_key, f"{path}/kernel")
         self.assign(wrapper.vector_u, u.reshape(1, -1), u_key, f"{path}/vector_u")
         if bias and b is not None:
