@@ -182,3 +182,51 @@ def check_photos_preset(name):
         for image, recorded in record["values"][f"margin_{metric}"].items():
             assert abs(margins[image] - recorded) < tol, (metric, image, margins[image], recorded)
     return result
+
+
+def test_srgan_photos_preset_beats_bicubic():
+    """The shipped SRResNet (PSNR stage, L1) beats MATLAB bicubic on every held-out photo in Y-PSNR and SSIM."""
+    result = check_photos_preset("srgan_photos_x4")
+    assert result.mean("model", "sharpness") > result.mean("bicubic", "sharpness")
+    model = tfgan_zoo.from_preset("srgan_photos_x4")
+    assert model.training_stage == "psnr" and model.pixel_criterion == "l1" and model.init_weights == ""
+    zeros, halves = tf.zeros([1, 4, 4, 3]), tf.fill([1, 4, 4, 3], 0.5)
+    np.testing.assert_allclose(model.pixel_loss(zeros, halves).numpy(), [0.5], rtol=1e-6)  # L1
+    np.testing.assert_allclose(_tiny("psnr").pixel_loss(zeros, halves).numpy(), [0.25], rtol=1e-6)  # the paper's MSE
+    with pytest.raises(ValueError, match="pixel_criterion"):
+        _tiny("psnr", pixel_criterion="l3")
+
+
+def test_served_upscale_of_a_large_image_over_grpc_and_rest(tmp_path):
+    """256² → 1024² through the zoo's server: gRPC answers of 12.6 MB (float) pass the client's raised message limit
+    (a channel with gRPC's default 4 MB receive limit is refused), REST's uint8 JSON answer too; both equal the
+    in-process upscale."""
+    import grpc
+
+    from tfgan_zoo.export import export_saved_model
+    from tfgan_zoo.serving import PredictClient, RestClient, serve
+
+    model = _tiny("psnr")
+    export_saved_model(model, str(tmp_path / "sr"), "sr", version=1, warmup=False)
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-1, 1, (1, 256, 256, 3)).astype("float32")
+    u8 = rng.integers(0, 256, (1, 256, 256, 3)).astype(np.uint8)
+    server = serve(str(tmp_path / "sr"), model_name="sr", poll_interval=0)
+    try:
+        with PredictClient(server.grpc_address, "sr", signature="upscale", timeout=120) as client:
+            out = client.predict({"images": x})["images"]
+            assert out.shape == (1, 1024, 1024, 3) and out.nbytes > 12e6
+            np.testing.assert_allclose(out, model.upscale(x), atol=1e-5)
+            out8 = client.predict({"images": u8}, signature="upscale_uint8")["images_uint8"]
+        expected8 = model.upscale(u8).astype(int)
+        assert out8.dtype == np.uint8 and np.abs(out8.astype(int) - expected8).max() <= 1
+        with grpc.insecure_channel(server.grpc_address) as plain:  # gRPC's default: 4 MB per received message
+            small = PredictClient(server.grpc_address, "sr", signature="upscale", channel=plain, timeout=120)
+            with pytest.raises(grpc.RpcError) as info:
+                small.predict({"images": x})
+            assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        rest = RestClient(server.rest_address, "sr", timeout=120).predict({"images": u8}, signature="upscale_uint8")
+        (rest8,) = rest.values()
+        assert rest8.shape == (1, 1024, 1024, 3) and np.abs(rest8.astype(int) - expected8).max() <= 1
+    finally:
+        server.stop()
