@@ -39,13 +39,15 @@ weights are used (`ema=False`: the raw training weights); the other copy, `u1`/`
 as ignored. Any other variable, a missing one or a shape that does not fit is a strict error naming it. The
 modules ship no discriminator: the zoo's D keeps its initialisation with the official `D_arch` (reported).
 
-Batch-norm statistics and truncation: the module's `truncation` input scales z (z = truncation · TN(−2, 2)) and,
-in version 2, selects batch-norm statistics accumulated per truncation value. Those per-truncation tables are
-part of the module's graph (saved_model.pb), not of its variables; no public source establishes how they are
-laid out for these modules, so they are not read. The converter maps the statistics held by the variables
-(`accumulated_mean` / `accumulated_var`: the set the module last loaded before it was exported) and says so in
-the report; asking for another truncation's statistics raises `ConversionError` explaining this and that
-`model.standing_statistics(truncation=…)` re-estimates them from the converted generator. The zoo's
+Batch-norm statistics and truncation: the module's `truncation` input scales z (z = truncation · TN(−2, 2)) and
+also decides which batch-norm statistics the module normalises with (its version-2 changelog fixes "batch
+statistics for previous truncation value" being used on the first call with a new value; BigGAN-PyTorch's TFHub
+README says its port runs "without truncation" and that standing statistics must be accumulated per truncation
+level by the user). How the module obtains the statistics of a given truncation lives in its graph
+(saved_model.pb), not in its variables, and no public source establishes it for these modules, so it is not read.
+The converter maps the one set the variables hold (`accumulated_mean` / `accumulated_var`) and says so in the
+report; asking for a truncation's statistics raises `ConversionError` explaining this and that
+`model.standing_statistics(truncation=…)` re-estimates statistics from the converted generator. The zoo's
 `generate(..., truncation=t)` samples z from N(0, 1) truncated to [−t, t] (BigGAN-PyTorch's convention); to feed
 the module's own z pass it to the generator directly.
 """
@@ -305,9 +307,8 @@ def _map_generator(m: HubMapper, spec: dict, blocks: list):
     m.sn("Generator/conv_2d", m.layer("out_conv"), "out_conv")
 
 
-STATISTICS_NOTE = ("the batch-norm statistics are the module variables' accumulated_mean / accumulated_var (the set "
-                   "the module last loaded before export); its per-truncation tables live in its graph and are not "
-                   "read")
+STATISTICS_NOTE = ("batch-norm statistics: the one set the module's variables hold (accumulated_mean / "
+                   "accumulated_var); the module's per-truncation statistics live in its graph and are not read")
 
 
 def biggan_from_hub(module, strict: bool = True, ema: bool = True, truncation=None, attention_resolution=None,
@@ -330,11 +331,11 @@ def biggan_from_hub(module, strict: bool = True, ema: bool = True, truncation=No
     source = str(module)
     if truncation is not None:
         raise ConversionError(
-            f"truncation={truncation}: the TF-Hub BigGAN modules keep their batch-norm statistics per truncation "
-            "value in the module graph (saved_model.pb), not in variables/variables, and this converter reads only "
-            "the variables: the converted model uses the statistics the variables hold (the set the module last "
-            "loaded before export). Convert with truncation=None, then re-estimate statistics for your truncation "
-            "with model.standing_statistics(truncation=...) if needed.")
+            f"truncation={truncation}: the TF-Hub BigGAN modules obtain batch-norm statistics per truncation value "
+            "inside their graph (saved_model.pb), whose layout for these modules no public source establishes; this "
+            "converter reads only variables/variables, whose one set of accumulated statistics the converted model "
+            "uses. Convert with truncation=None, then re-estimate statistics for your truncation with "
+            "model.standing_statistics(truncation=...) if needed.")
     variables = read_hub_variables(module)
     suffix = _ema_suffix(variables, ema, source)
     g, blocks = read_generator(variables, suffix, source, attention_resolution)
