@@ -187,6 +187,10 @@ FORMATS = {f.name: f for f in (
     CheckpointFormat("dcgan-pytorch-examples", "tfgan_zoo.models.dcgan.dcgan_convert", "dcgan_from_pytorch_examples",
                      "dcgan", "pytorch/examples (dcgan)", "netG_epoch_N.pth or the folder holding it",
                      discriminator=True),
+    CheckpointFormat("pix2pixhd-pytorch", "tfgan_zoo.models.pix2pixhd.pix2pixhd_convert", "pix2pixhd_from_pytorch",
+                     "pix2pixhd", "NVIDIA/pix2pixHD",
+                     "the checkpoint folder (latest_net_G.pth, optional _D, _E) or latest_net_G.pth; --image_size "
+                     "= height (Cityscapes 512 global, 1024 local)", discriminator=True),
 )}
 
 
