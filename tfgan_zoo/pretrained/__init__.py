@@ -6,12 +6,15 @@ download cache, registered URL).
 
 from tfgan_zoo.pretrained.presets import (
     PRESETS_ENV,
+    QUALITY_FLOOR,
+    WITHDRAWN_PRESETS,
     PresetError,
     PresetSpec,
     default_cache_dir,
     from_preset,
     get_preset_spec,
     list_presets,
+    quality_floor_failures,
     read_preset,
     register_preset,
     save_to_preset,
@@ -20,6 +23,7 @@ from tfgan_zoo.pretrained.presets import (
 )
 
 __all__ = [
-    "PRESETS_ENV", "PresetError", "PresetSpec", "default_cache_dir", "from_preset", "get_preset_spec", "list_presets",
-    "read_preset", "register_preset", "save_to_preset", "sha256_of", "unregister_preset",
+    "PRESETS_ENV", "QUALITY_FLOOR", "WITHDRAWN_PRESETS", "PresetError", "PresetSpec", "default_cache_dir",
+    "from_preset", "get_preset_spec", "list_presets",
+    "quality_floor_failures", "read_preset", "register_preset", "save_to_preset", "sha256_of", "unregister_preset",
 ]
