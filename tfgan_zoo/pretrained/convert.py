@@ -191,6 +191,9 @@ FORMATS = {f.name: f for f in (
                      "pix2pixhd", "NVIDIA/pix2pixHD",
                      "the checkpoint folder (latest_net_G.pth, optional _D, _E) or latest_net_G.pth; --image_size "
                      "= height (Cityscapes 512 global, 1024 local)", discriminator=True),
+    CheckpointFormat("spade-pytorch", "tfgan_zoo.models.gaugan.gaugan_convert", "gaugan_from_pytorch", "gaugan",
+                     "NVlabs/SPADE", "the checkpoint folder (latest_net_G.pth, optional _D, _E) or latest_net_G.pth; "
+                     "--image_size = height (256)", discriminator=True),
 )}
 
 
