@@ -5,7 +5,9 @@
 Prints the median milliseconds per call (after one warm-up call that traces the graphs) of: an iGAN edit (one
 colour stroke, `--steps` Adam steps, 8 frames), a projection of one real digit (encoder + `--steps` Adam steps), a
 GANpaint intervention (`intervene` on 8 units in a region), the edit transfer of 8 frames (TV-L1 flow per frame),
-and the same edit and intervention through the exported SavedModel signatures over the zoo's REST server.
+the same edit and intervention through the exported SavedModel signatures over the zoo's REST server, and the
+studio's GauGAN-style drawing step (one 32² label map → image of the shipped gaugan_digits_scenes_32, in process and
+through its exported `synthesize` signature over REST).
 """
 
 from __future__ import annotations
@@ -67,6 +69,13 @@ def main(argv=None):
         "intervene_ms": _median_ms(lambda: split.intervene(z0, units, units * 2.0, region).numpy(), args.repeats),
         "transfer_ms (8 frames)": _median_ms(lambda: transfer(digit[0], frames), args.repeats),
     }
+    scenes = tfgan_zoo.from_preset("gaugan_digits_scenes_32")
+    labels = np.zeros((1, 32, 32), np.int32)
+    labels[:, 6:27, 15:18] = 2  # a "1" painted with the digit-1 brush
+    instances = (labels > 0).astype(np.int32)
+    style = scenes.style_inputs(1, seed=0)["latents"]
+    results["gaugan_synthesize_ms (32x32 label map)"] = _median_ms(
+        lambda: scenes.synthesize(labels, instances, latents=style), args.repeats)
     if args.dcgan64:  # the paper-size DCGAN (64² RGB, untrained: latency does not depend on the weights)
         big = tfgan_zoo.build_model("dcgan", image_size=64, channels=3)
         big_tools = IGAN(big, feature_weight=0.0)
@@ -81,12 +90,13 @@ def main(argv=None):
 
         base = tempfile.mkdtemp(prefix="interactive-latency-")
         export_saved_model(InteractiveModel(model, "up1_relu"), base, model_name="digits", warmup=False)
+        export_saved_model(scenes, base, model_name="scenes", warmup=False)
         server = serve(base, poll_interval=0)
         t = constraints.tensors()
 
-        def rest(signature, inputs):
+        def rest(signature, inputs, name="digits"):
             body = json.dumps({"signature_name": signature, "inputs": inputs}).encode()
-            req = urllib.request.Request(f"{server.rest_url}/v1/models/digits:predict", data=body, method="POST")
+            req = urllib.request.Request(f"{server.rest_url}/v1/models/{name}:predict", data=body, method="POST")
             with urllib.request.urlopen(req) as r:
                 return json.load(r)
 
@@ -97,6 +107,9 @@ def main(argv=None):
             results["rest_igan_edit_ms (60 steps)"] = _median_ms(lambda: rest("igan_edit", edit_inputs),
                                                                  args.repeats)
             results["rest_intervene_ms"] = _median_ms(lambda: rest("intervene", paint_inputs), args.repeats)
+            draw_inputs = {"labels": labels.tolist(), "instances": instances.tolist(), "latents": style.tolist()}
+            results["rest_gaugan_synthesize_ms"] = _median_ms(lambda: rest("synthesize", draw_inputs, "scenes"),
+                                                              args.repeats)
         finally:
             server.stop()
     for key, value in results.items():
