@@ -288,6 +288,18 @@ def biggan_from_pytorch(checkpoint, discriminator=None, strict: bool = True, d_d
     Returns:
         A `BigGAN` whose EMA (inference) and training generators hold the checkpoint's generator.
     """
+    return convert_pytorch_pair(
+        "biggan", "BigGAN", checkpoint, discriminator, strict, d_downsample, model_kwargs,
+        read_generator=read_generator, read_discriminator=read_discriminator, map_generator=_map_generator,
+        map_discriminator=_map_discriminator,
+        official_d=lambda g: (list(reversed(g["g_channel_mults"])), official_d_downsample))
+
+
+def convert_pytorch_pair(family, label, checkpoint, discriminator, strict, d_downsample, model_kwargs, *,
+                         read_generator, read_discriminator, map_generator, map_discriminator, official_d):
+    """The BigGAN-PyTorch conversion both `biggan` and `biggan_deep` run: read G (and D) state dicts, infer the
+    architecture from their keys (`read_*`), build `family` with it, map the weights (`map_*`) and report.
+    `official_d(g)` gives the official D's channel multipliers and its downsampling function for G's spec."""
     import tfgan_zoo
 
     files = {"G": Path(checkpoint), **({"D": Path(discriminator)} if discriminator is not None else {})}
@@ -301,35 +313,47 @@ def biggan_from_pytorch(checkpoint, discriminator=None, strict: bool = True, d_d
             raise ConversionError(f"G has {g['num_classes']} classes and D {d['num_classes']}: not one model's pair.")
         kwargs.update(d)
     else:  # the official D_arch of this generator: G's widths reversed, the official downsampling and attention
-        mults = list(reversed(g["g_channel_mults"]))
+        mults, downsample = official_d(g)
         d_defaults = dict(d_base_channels=g["g_base_channels"], d_channel_mults=mults, d_attention=g["g_attention"],
-                          d_downsample=list(d_downsample) if d_downsample is not None else official_d_downsample(
+                          d_downsample=list(d_downsample) if d_downsample is not None else downsample(
                               g["image_size"], len(mults)))
         kwargs.update({k: v for k, v in d_defaults.items() if k not in model_kwargs})
-    clash = {k: (v, kwargs[k]) for k, v in model_kwargs.items() if k in kwargs and _norm(kwargs[k]) != _norm(v)}
-    if clash:
-        raise ConversionError(f"Arguments contradict the checkpoints (given, read): {clash}.")
+    check_no_clash(model_kwargs, kwargs, "the checkpoints")
     # every weight is overwritten: build with the cheap glorot init (orthogonal init of a 128² model takes minutes
     # on CPU: 165 s against 12 s measured); pass init="orthogonal" to keep the training init in the model's config
-    model = tfgan_zoo.build_model("biggan", **{"init": "glorot", **model_kwargs, **kwargs})
-    architecture = (f"BigGAN {g['image_size']}², {g['num_classes']} classes, z {g['latent_dim']} (hierarchical), "
+    model = tfgan_zoo.build_model(family, **{"init": "glorot", **model_kwargs, **kwargs})
+    hierarchical = " (hierarchical)" if family == "biggan" else ""
+    architecture = (f"{label} {g['image_size']}², {g['num_classes']} classes, z {g['latent_dim']}{hierarchical}, "
                     f"shared {g['shared_dim']}, G ch {g['g_base_channels']}×{g['g_channel_mults']}, attention "
                     f"{g['g_attention']}" + (f"; D ch {d['d_base_channels']}×{d['d_channel_mults']}" if d else ""))
-    report = MultiNetworkConversionReport(str(files["G"]), architecture, checkpoint="explicit files", model="biggan")
-    for official, network, key in (("G", model.inference_generator, "G"), ("D", model.discriminator, "D")):
+    report = MultiNetworkConversionReport(str(files["G"]), architecture, checkpoint="explicit files", model=family)
+    for key, network in (("G", model.inference_generator), ("D", model.discriminator)):
         if key not in states:
-            report.not_converted[official] = "no checkpoint given"
+            report.not_converted[key] = "no checkpoint given"
             continue
         mapper = _SNMapper(states[key], network, ConversionReport(str(files[key]), architecture))
         if key == "G":
-            _map_generator(mapper, g)
+            map_generator(mapper, g)
         else:
-            _map_discriminator(mapper, d, g["image_size"])
-        report.add(official, network.name, mapper.finish())
+            map_discriminator(mapper, d, g["image_size"])
+        report.add(key, network.name, mapper.finish())
+    return finish_conversion(model, report, strict, family, "The checkpoints do not map")
+
+
+def check_no_clash(given: dict, read: dict, what: str) -> None:
+    """Raises when a keyword argument contradicts the architecture read from the file."""
+    clash = {k: (v, read[k]) for k, v in given.items() if k in read and _norm(read[k]) != _norm(v)}
+    if clash:
+        raise ConversionError(f"Arguments contradict {what} (given, read): {clash}.")
+
+
+def finish_conversion(model, report, strict: bool, family: str, what: str):
+    """The end of every BigGAN-family conversion: a strict report check, the training generator set equal to the
+    converted inference (EMA) generator, and the report attached as `model.conversion_report`."""
     report.mapped.sort()
     if strict and not report.ok:
-        raise ConversionError("The checkpoints do not map cleanly onto the zoo's biggan (pass strict=False to load "
-                              "them anyway):\n" + str(report), report)
+        raise ConversionError(f"{what} cleanly onto the zoo's {family} (pass strict=False to load anyway):\n"
+                              + str(report), report)
     if model.generator is not model.inference_generator:
         for target, value in zip(model.generator.weights, model.inference_generator.weights):
             target.assign(value)

@@ -59,7 +59,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tfgan_zoo.models.biggan.biggan_convert import official_d_downsample
+from tfgan_zoo.models.biggan.biggan_convert import check_no_clash, finish_conversion, official_d_downsample
 from tfgan_zoo.utils.conversion import ConversionError, ConversionReport, MultiNetworkConversionReport
 
 __all__ = ["HUB_BN_EPSILON", "biggan_from_hub", "hub_spectral_normalize", "read_hub_variables"]
@@ -340,18 +340,9 @@ def biggan_from_hub(module, strict: bool = True, ema: bool = True, truncation=No
     suffix = _ema_suffix(variables, ema, source)
     g, blocks = read_generator(variables, suffix, source, attention_resolution)
     kwargs = dict(g)
-    mults = list(reversed(g["g_channel_mults"]))
-    down = official_d_downsample(g["image_size"], len(mults))
-    d_width_at, res = {}, g["image_size"]
-    for mult, d in zip(mults, down):  # D's widths by feature resolution: attention needs channels divisible by 8
-        res //= 2 if d else 1
-        d_width_at[res] = mult * g["g_base_channels"]
-    d_defaults = dict(d_base_channels=g["g_base_channels"], d_channel_mults=mults, d_downsample=down,
-                      d_attention=[r for r in g["g_attention"] if d_width_at.get(r, 1) % 8 == 0])
+    d_defaults = hub_d_defaults(g, list(reversed(g["g_channel_mults"])), official_d_downsample)
     kwargs.update({k: v for k, v in d_defaults.items() if k not in model_kwargs})
-    clash = {k: (v, kwargs[k]) for k, v in model_kwargs.items() if k in g and _norm(g[k]) != _norm(v)}
-    if clash:
-        raise ConversionError(f"Arguments contradict the module (given, read): {clash}.")
+    check_no_clash(model_kwargs, g, "the module")
     model = tfgan_zoo.build_model("biggan", **{"init": "glorot", **model_kwargs, **kwargs})
     architecture = (f"TF-Hub BigGAN {g['image_size']}², {g['num_classes']} classes, z {g['latent_dim']} "
                     f"(hierarchical), class embedding {g['shared_dim']}, G ch {g['g_base_channels']}×"
@@ -362,16 +353,16 @@ def biggan_from_hub(module, strict: bool = True, ema: bool = True, truncation=No
     _map_generator(mapper, g, blocks)
     report.add("Generator", model.inference_generator.name, mapper.finish())
     report.not_converted["Discriminator"] = "the TF-Hub modules ship the generator only (official D_arch built)"
-    report.mapped.sort()
-    if strict and not report.ok:
-        raise ConversionError("The module does not map cleanly onto the zoo's biggan (pass strict=False to load it "
-                              "anyway):\n" + str(report), report)
-    if model.generator is not model.inference_generator:
-        for target, value in zip(model.generator.weights, model.inference_generator.weights):
-            target.assign(value)
-    model.conversion_report = report
-    return model
+    return finish_conversion(model, report, strict, "biggan", "The module does not map")
 
 
-def _norm(v):
-    return list(v) if isinstance(v, (list, tuple)) else v
+def hub_d_defaults(g: dict, mults: list, downsample) -> dict:
+    """The official D of a hub generator's spec `g` (the modules ship no D): widths `mults` × G's base, `downsample`'s
+    official per-block downsampling, attention where G has it and D's width there is divisible by 8."""
+    down = downsample(g["image_size"], len(mults))
+    d_width_at, res = {}, g["image_size"]
+    for mult, d in zip(mults, down):  # D's widths by feature resolution: attention needs channels divisible by 8
+        res //= 2 if d else 1
+        d_width_at[res] = mult * g["g_base_channels"]
+    return dict(d_base_channels=g["g_base_channels"], d_channel_mults=mults, d_downsample=down,
+                d_attention=[r for r in g["g_attention"] if d_width_at.get(r, 1) % 8 == 0])

@@ -24,14 +24,11 @@ at 32²; pass `d_downsample` otherwise).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 
-from tfgan_zoo.models.biggan.biggan_convert import _mults, _norm, _SNMapper
-from tfgan_zoo.utils.conversion import ConversionError, ConversionReport, MultiNetworkConversionReport
-from tfgan_zoo.utils.torch_checkpoint import load_torch_state_dict
-from tfgan_zoo.utils.torch_mapping import strip_module_prefix
+from tfgan_zoo.models.biggan.biggan_convert import _mults, _SNMapper, convert_pytorch_pair
+from tfgan_zoo.utils.conversion import ConversionError
 
 __all__ = ["biggan_deep_from_pytorch", "official_deep_d_downsample"]
 
@@ -138,51 +135,8 @@ def biggan_deep_from_pytorch(checkpoint, discriminator=None, strict: bool = True
                              **model_kwargs):
     """Converts BigGAN-PyTorch BigGAN-deep state dicts into the zoo's `biggan_deep` (arguments as
     `tfgan_zoo.models.biggan.biggan_convert.biggan_from_pytorch`)."""
-    import tfgan_zoo
-
-    files = {"G": Path(checkpoint), **({"D": Path(discriminator)} if discriminator is not None else {})}
-    states = {k: strip_module_prefix(load_torch_state_dict(p)) for k, p in files.items()}
-    g = read_generator(states["G"], f"G ({files['G']})")
-    kwargs = dict(g)
-    d = None
-    if "D" in states:
-        d = read_discriminator(states["D"], g["image_size"], f"D ({files['D']})", d_downsample)
-        if d["num_classes"] != g["num_classes"]:
-            raise ConversionError(f"G has {g['num_classes']} classes and D {d['num_classes']}: not one model's pair.")
-        kwargs.update(d)
-    else:  # the official D_arch of this resolution: stage widths = G's input widths reversed
-        mults = list(reversed(g["g_channel_mults"][:-1]))
-        d_defaults = dict(d_base_channels=g["g_base_channels"], d_channel_mults=mults, d_attention=g["g_attention"],
-                          d_downsample=list(d_downsample) if d_downsample is not None else official_deep_d_downsample(
-                              g["image_size"], len(mults)))
-        kwargs.update({k: v for k, v in d_defaults.items() if k not in model_kwargs})
-    clash = {k: (v, kwargs[k]) for k, v in model_kwargs.items() if k in kwargs and _norm(kwargs[k]) != _norm(v)}
-    if clash:
-        raise ConversionError(f"Arguments contradict the checkpoints (given, read): {clash}.")
-    # every weight is overwritten: build with the cheap glorot init (orthogonal init of a 128² model takes minutes
-    # on CPU: 165 s against 12 s measured); pass init="orthogonal" to keep the training init in the model's config
-    model = tfgan_zoo.build_model("biggan_deep", **{"init": "glorot", **model_kwargs, **kwargs})
-    architecture = (f"BigGAN-deep {g['image_size']}², {g['num_classes']} classes, z {g['latent_dim']}, shared "
-                    f"{g['shared_dim']}, G ch {g['g_base_channels']}×{g['g_channel_mults']}, attention "
-                    f"{g['g_attention']}" + (f"; D ch {d['d_base_channels']}×{d['d_channel_mults']}" if d else ""))
-    report = MultiNetworkConversionReport(str(files["G"]), architecture, checkpoint="explicit files",
-                                          model="biggan_deep")
-    for key, network in (("G", model.inference_generator), ("D", model.discriminator)):
-        if key not in states:
-            report.not_converted[key] = "no checkpoint given"
-            continue
-        mapper = _SNMapper(states[key], network, ConversionReport(str(files[key]), architecture))
-        if key == "G":
-            _map_generator(mapper, g)
-        else:
-            _map_discriminator(mapper, d, g["image_size"])
-        report.add(key, network.name, mapper.finish())
-    report.mapped.sort()
-    if strict and not report.ok:
-        raise ConversionError("The checkpoints do not map cleanly onto the zoo's biggan_deep (pass strict=False to "
-                              "load them anyway):\n" + str(report), report)
-    if model.generator is not model.inference_generator:
-        for target, value in zip(model.generator.weights, model.inference_generator.weights):
-            target.assign(value)
-    model.conversion_report = report
-    return model
+    return convert_pytorch_pair(
+        "biggan_deep", "BigGAN-deep", checkpoint, discriminator, strict, d_downsample, model_kwargs,
+        read_generator=read_generator, read_discriminator=read_discriminator, map_generator=_map_generator,
+        map_discriminator=_map_discriminator,  # the official D_arch: stage widths = G's input widths reversed
+        official_d=lambda g: (list(reversed(g["g_channel_mults"][:-1])), official_deep_d_downsample))

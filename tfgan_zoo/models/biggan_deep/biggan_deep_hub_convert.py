@@ -44,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tfgan_zoo.models.biggan.biggan_convert import check_no_clash, finish_conversion
 from tfgan_zoo.models.biggan.biggan_hub_convert import (
     HUB_BN_EPSILON,
     ZOO_BN_EPSILON,
@@ -51,7 +52,7 @@ from tfgan_zoo.models.biggan.biggan_hub_convert import (
     _attention_resolution,
     _block_scopes,
     _ema_suffix,
-    _norm,
+    hub_d_defaults,
     read_hub_variables,
 )
 from tfgan_zoo.models.biggan_deep.biggan_deep_convert import official_deep_d_downsample
@@ -235,17 +236,9 @@ def biggan_deep_from_hub(module, truncation=None, strict: bool = True, ema: bool
         where = "NO batch-norm statistics (saved_model.pb absent or without them)"
     kwargs = dict(g)
     mults = list(reversed(g["g_channel_mults"][:-1]))
-    down = official_deep_d_downsample(g["image_size"], len(mults))
-    d_width_at, res = {}, g["image_size"]
-    for mult, d in zip(mults, down):
-        res //= 2 if d else 1
-        d_width_at[res] = mult * g["g_base_channels"]
-    d_defaults = dict(d_base_channels=g["g_base_channels"], d_channel_mults=mults, d_downsample=down,
-                      d_attention=[r for r in g["g_attention"] if d_width_at.get(r, 1) % 8 == 0])
+    d_defaults = hub_d_defaults(g, mults, official_deep_d_downsample)
     kwargs.update({k: v for k, v in d_defaults.items() if k not in model_kwargs})
-    clash = {k: (v, kwargs[k]) for k, v in model_kwargs.items() if k in g and _norm(g[k]) != _norm(v)}
-    if clash:
-        raise ConversionError(f"Arguments contradict the module (given, read): {clash}.")
+    check_no_clash(model_kwargs, g, "the module")
     model = tfgan_zoo.build_model("biggan_deep", **{"init": "glorot", **model_kwargs, **kwargs})
     architecture = (f"TF-Hub BigGAN-deep {g['image_size']}², {g['num_classes']} classes, z {g['latent_dim']}, class "
                     f"embedding {g['shared_dim']}, G ch {g['g_base_channels']}×{g['g_channel_mults']}, attention "
@@ -256,13 +249,5 @@ def biggan_deep_from_hub(module, truncation=None, strict: bool = True, ema: bool
     _map_generator(mapper, g, blocks, stats)
     report.add("Generator", model.inference_generator.name, mapper.finish())
     report.not_converted["Discriminator"] = "the TF-Hub modules ship the generator only (official D_arch built)"
-    report.mapped.sort()
-    if strict and not report.ok:
-        raise ConversionError("The module does not map cleanly onto the zoo's biggan_deep (pass strict=False to load "
-                              "it anyway):\n" + str(report), report)
-    if model.generator is not model.inference_generator:
-        for target, value in zip(model.generator.weights, model.inference_generator.weights):
-            target.assign(value)
     model.hub_truncation = None if index is None else index / (tables[0].shape[0] - 1)
-    model.conversion_report = report
-    return model
+    return finish_conversion(model, report, strict, "biggan_deep", "The module does not map")
