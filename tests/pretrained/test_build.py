@@ -165,3 +165,15 @@ def test_store_as_float16_halves_a_preset_and_measures_it_again(tmp_path, capsys
     with pytest.raises(PresetError, match="cannot bring back"):
         store_as(path.parent, "float32")
     assert main(["--store_as", "float16", str(tmp_path / "missing")]) == 2
+
+
+def test_judged_preset_main_passes_its_options_to_the_builder_in_order():
+    from tfgan_zoo.pretrained.build import judged_preset_main
+
+    calls = []
+    argv = ["--config", "c.yaml", "--steps", "5", "--weights_dtype", "float16"]
+    assert judged_preset_main(lambda *args: calls.append(args), "a builder", argv) == 0
+    assert calls == [("c.yaml", 5, None, None, 0.8, 2, "float16")]
+    with pytest.raises(SystemExit):  # bfloat16 is not a storage dtype presets know
+        judged_preset_main(lambda *args: calls.append(args), "a builder", ["--config", "c", "--weights_dtype", "bf16"])
+    assert len(calls) == 1

@@ -265,6 +265,27 @@ def two_domain_report(model) -> dict:
     return translation_report(model) if model.task.image_input else pair_report(model)
 
 
+def training_speed(result, config) -> dict:
+    """Training images/s of a build's run (an `extra_training` hook for `build_judged_preset`)."""
+    return {"images_per_second": round(config.train.batch_size * int(result.end_step) / result.seconds, 1)}
+
+
+def judged_preset_main(builder, description: str, argv=None, weights_dtype: str = "float32") -> int:
+    """The command line of a judged-preset builder (`build_semantic`, `build_few_shot`): `--config`, `--steps`,
+    `--name`, `--out_dir`, `--max_mb` (0.8), `--verbose`, `--weights_dtype`, passed to `builder` in that order."""
+    p = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", required=True)
+    p.add_argument("--steps", type=int, default=None)
+    p.add_argument("--name", default=None)
+    p.add_argument("--out_dir", default=None)
+    p.add_argument("--max_mb", type=float, default=0.8)
+    p.add_argument("--verbose", type=int, default=2)
+    p.add_argument("--weights_dtype", choices=("float32", "float16"), default=weights_dtype)
+    args = p.parse_args(argv)
+    builder(args.config, args.steps, args.name, args.out_dir, args.max_mb, args.verbose, args.weights_dtype)
+    return 0
+
+
 def build_judged_preset(config_path, *, source: str, judge, protocol, dataset: str, description: str,
                         license: str, extra_training=None, steps: int | None = None, name: str | None = None,
                         out_dir=None, workdir=None, overrides: list[str] | None = None,

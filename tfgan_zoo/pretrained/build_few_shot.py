@@ -10,7 +10,6 @@ K = 5 examples, next to the same judges on the untrained model of the same confi
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 DATASET = ("scikit-learn handwritten digits (one class) and digits 0-9 printed in 16 of the typefaces matplotlib ships "
@@ -24,30 +23,18 @@ def build_few_shot_preset(config_path, steps: int | None = None, name: str | Non
     """Trains the config, judges it with `evaluation.few_shot.few_shot_report` (and the untrained model) and writes
     the preset (metrics protocol `few_shot_report`); returns its preset.json path."""
     from tfgan_zoo.evaluation.few_shot import few_shot_report
-    from tfgan_zoo.pretrained.build import build_judged_preset
-
-    def speed(result, config):
-        return {"images_per_second": round(config.train.batch_size * int(result.end_step) / result.seconds, 1)}
+    from tfgan_zoo.pretrained.build import build_judged_preset, training_speed
 
     return build_judged_preset(
         config_path, source="typeface_digits", judge=few_shot_report, protocol="few_shot_report",
-        dataset="typeface_digits", description=DATASET, license=LICENSE, extra_training=speed, steps=steps,
+        dataset="typeface_digits", description=DATASET, license=LICENSE, extra_training=training_speed, steps=steps,
         name=name, out_dir=out_dir, max_mb=max_mb, verbose=verbose, weights_dtype=weights_dtype)
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--config", required=True)
-    p.add_argument("--steps", type=int, default=None)
-    p.add_argument("--name", default=None)
-    p.add_argument("--out_dir", default=None)
-    p.add_argument("--max_mb", type=float, default=0.8)
-    p.add_argument("--verbose", type=int, default=2)
-    p.add_argument("--weights_dtype", choices=("float32", "float16"), default="float32")
-    args = p.parse_args(argv)
-    build_few_shot_preset(args.config, args.steps, args.name, args.out_dir, args.max_mb, args.verbose,
-                          args.weights_dtype)
-    return 0
+    from tfgan_zoo.pretrained.build import judged_preset_main
+
+    return judged_preset_main(build_few_shot_preset, __doc__, argv)
 
 
 if __name__ == "__main__":

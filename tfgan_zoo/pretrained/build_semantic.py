@@ -12,7 +12,6 @@ style input, the mIoU of two styles and how much their images differ.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 DATASET = ("digit scenes: 1-4 scikit-learn handwritten digits per canvas at random positions and sizes, with the "
@@ -24,33 +23,21 @@ def build_semantic_preset(config_path, steps: int | None = None, name: str | Non
                           max_mb: float = 0.8, verbose: int = 2, weights_dtype: str = "float32") -> Path:
     """Trains the config, judges it with `evaluation.semantic.semantic_report` and writes the preset."""
     from tfgan_zoo.evaluation.semantic import semantic_report
-    from tfgan_zoo.pretrained.build import build_judged_preset
-
-    def speed(result, config):
-        return {"images_per_second": round(config.train.batch_size * int(result.end_step) / result.seconds, 1)}
+    from tfgan_zoo.pretrained.build import build_judged_preset, training_speed
 
     def judge(model):  # build_judged_preset judges the untrained model of the same config and seed itself
         return semantic_report(model, num_scenes=200, untrained=False)
 
     return build_judged_preset(
         config_path, source="digit_scenes", judge=judge, protocol="semantic_report", dataset="digit_scenes",
-        description=DATASET, license=LICENSE, extra_training=speed, steps=steps, name=name, out_dir=out_dir,
+        description=DATASET, license=LICENSE, extra_training=training_speed, steps=steps, name=name, out_dir=out_dir,
         max_mb=max_mb, verbose=verbose, weights_dtype=weights_dtype)
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--config", required=True)
-    p.add_argument("--steps", type=int, default=None)
-    p.add_argument("--name", default=None)
-    p.add_argument("--out_dir", default=None)
-    p.add_argument("--max_mb", type=float, default=0.8)
-    p.add_argument("--verbose", type=int, default=2)
-    p.add_argument("--weights_dtype", choices=("float32", "float16"), default="float32")
-    args = p.parse_args(argv)
-    build_semantic_preset(args.config, args.steps, args.name, args.out_dir, args.max_mb, args.verbose,
-                          args.weights_dtype)
-    return 0
+    from tfgan_zoo.pretrained.build import judged_preset_main
+
+    return judged_preset_main(build_semantic_preset, __doc__, argv)
 
 
 if __name__ == "__main__":
