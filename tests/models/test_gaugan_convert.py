@@ -333,24 +333,27 @@ def test_convert_command_writes_a_preset_that_exports_and_serves_synthesize(tmp_
     from tfgan_zoo.pretrained.presets import read_preset
 
     rng = np.random.default_rng(3)
-    classes, z_dim = 5, 4
-    g_sd = official_g_state_dict(rng, classes, 2, 4, z_dim=z_dim)
+    classes, z_dim = 5, 4  # Cityscapes-like: instance edge channel, 2:1 (the keys tell neither: CLI options)
+    g_sd = official_g_state_dict(rng, classes + 1, 2, 4, z_dim=z_dim, sh=1, sw=2)
     src = write_torch_zip(tmp_path / "latest_net_G.pth", g_sd)
     out = tmp_path / "preset"
-    assert main(["convert", "--from", "spade-pytorch", str(src), "--image_size", "32", "--out", str(out)]) == 0
+    assert main(["convert", "--from", "spade-pytorch", str(src), "--image_size", "32", "--aspect_ratio", "2",
+                 "--instances", "yes", "--out", str(out)]) == 0
     assert read_preset(out)["metadata"]["format"] == "spade-pytorch"
     model = tfgan_zoo.from_preset(str(out))
-    labels, _ = _maps(rng, 2, 32, 32, classes)
+    assert (model.num_classes, model.use_instances, model.image_shape) == (classes, True, (32, 64))
+    labels, instances = _maps(rng, 2, 32, 64, classes)
     z = rng.standard_normal((2, z_dim)).astype(np.float32)
-    expected = _nhwc(official_g_forward(g_sd, semantics(labels, None, classes), z.astype(np.float64)))
+    expected = _nhwc(official_g_forward(g_sd, semantics(labels, instances, classes), z.astype(np.float64), 1, 2))
+    inputs = {"labels": labels, "instances": instances, "latents": z}
     path = export_saved_model(model, tmp_path / "models", model_name="converted")
     fn = tf.saved_model.load(path).signatures["synthesize"]
-    np.testing.assert_allclose(fn(labels=tf.constant(labels), latents=tf.constant(z))["images"].numpy(), expected,
+    np.testing.assert_allclose(fn(**{k: tf.constant(v) for k, v in inputs.items()})["images"].numpy(), expected,
                                atol=1e-4)
     server = serve(str(tmp_path / "models"), poll_interval=0, rest_port=None)
     try:
         with PredictClient(server.grpc_address, "converted", timeout=60) as client:
-            got = client.predict({"labels": labels, "latents": z}, signature="synthesize")["images"]
+            got = client.predict(inputs, signature="synthesize")["images"]
     finally:
         server.stop()
     np.testing.assert_allclose(got, expected, atol=1e-4)

@@ -183,7 +183,8 @@ FORMATS = {f.name: f for f in (
                      "the unpacked module folder (variables/, saved_model.pb); needs --truncation"),
     CheckpointFormat("stylegan-rosinality", "tfgan_zoo.models.stylegan.stylegan_convert", "stylegan_from_rosinality",
                      "stylegan", "rosinality/style-based-gan-pytorch",
-                     "train_step-N.model (g_running) or a StyledGenerator state dict; needs --image_size"),
+                     "train_step-N.model (g_running, discriminator) or a StyledGenerator state dict; needs "
+                     "--image_size", discriminator=True),
     CheckpointFormat("dcgan-pytorch-examples", "tfgan_zoo.models.dcgan.dcgan_convert", "dcgan_from_pytorch_examples",
                      "dcgan", "pytorch/examples (dcgan)", "netG_epoch_N.pth or the folder holding it",
                      discriminator=True),
@@ -229,11 +230,44 @@ def add_convert_parser(sub):
                    help="stylegan-rosinality: the resolution the checkpoint was trained to (its file holds all blocks)")
     p.add_argument("--truncation", type=float, default=None,
                    help="biggan-deep-hub: the truncation whose batch-norm statistics to load (a multiple of 0.02)")
+    p.add_argument("--aspect_ratio", type=float, default=None,
+                   help="pix2pixhd-pytorch, spade-pytorch: width / height of the training images (Cityscapes 2)")
+    p.add_argument("--instances", choices=("yes", "no"), default=None,
+                   help="pix2pixhd-pytorch, spade-pytorch: whether the label input has the instance edge channel "
+                        "(the keys cannot tell; pix2pixHD default yes, SPADE default no: Cityscapes / COCO-Stuff yes)")
     p.add_argument("--weights_dtype", default="float32", choices=("float32", "float16"),
                    help="preset storage precision (float32 is exact)")
     p.add_argument("--lenient", action="store_true", help="convert even if keys are unused/missing (see the report)")
     p.set_defaults(func=_cmd_convert)
     return p
+
+
+#: `convert` options that go to the format's function as a named parameter: {parameter: its command-line flag}
+_OPTION_FLAGS = {"image_size": "--image_size", "truncation": "--truncation", "aspect_ratio": "--aspect_ratio",
+                 "use_instances": "--instances"}
+
+
+def _named_parameters(fmt: CheckpointFormat) -> set:
+    import importlib
+    import inspect
+
+    fn = getattr(importlib.import_module(fmt.module), fmt.function)
+    return {n for n, p in inspect.signature(fn).parameters.items()
+            if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+
+
+def check_format_options(format_name: str, options) -> None:
+    """Raises `ValueError` naming the formats that take an option when `format_name`'s converter does not (it would
+    otherwise reach the model's constructor as an unknown argument)."""
+    fmt = FORMATS[format_name]
+    named = _named_parameters(fmt)
+    for option in options:
+        if option not in named:
+            flag = _OPTION_FLAGS.get(option, f"--{option}")
+            takers = [f.name for f in FORMATS.values() if option in _named_parameters(f)]
+            raise ValueError(f"{flag} is not an option of the {format_name} format (its converter "
+                             f"{fmt.function} takes no {option}); formats that take {flag}: "
+                             f"{', '.join(takers) or 'none'}. Drop {flag} for {format_name}.")
 
 
 def _cmd_convert(args):
@@ -246,6 +280,11 @@ def _cmd_convert(args):
         extra = {"image_size": args.image_size} if args.image_size is not None else {}
         if args.truncation is not None:
             extra["truncation"] = args.truncation
+        if args.aspect_ratio is not None:
+            extra["aspect_ratio"] = args.aspect_ratio
+        if args.instances is not None:
+            extra["use_instances"] = args.instances == "yes"
+        check_format_options(args.format, extra)
         model = convert_checkpoint(args.format, args.source, discriminator=args.discriminator,
                                    strict=not args.lenient, **extra)
     except (ConversionError, UnsafeCheckpointError, ValueError) as e:
