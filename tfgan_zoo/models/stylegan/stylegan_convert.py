@@ -1,15 +1,17 @@
-"""StyleGAN (v1) generators of rosinality/style-based-gan-pytorch → the zoo's `stylegan`.
+"""StyleGAN (v1) generators and discriminators of rosinality/style-based-gan-pytorch → the zoo's `stylegan`.
 
     model = stylegan_from_rosinality("checkpoint/train_step-7.model", image_size=256)
     print(model.conversion_report)
     model.generate(4, seed=0, truncation_psi=0.7)
 
 The file is read without torch and without running pickled code: a training checkpoint (`{"generator", "g_running",
-"discriminator", "g_optimizer", "d_optimizer"}`; `g_running`, the moving average, is converted) or a bare
-`StyledGenerator` state dict. Layout (its final `model.py`): `style.{1,3,…}.linear` EqualLinear mapping layers (plain
-LeakyReLU(0.2) after each), `generator.progression.{i}` StyledConvBlocks (`conv1.input` the constant of block 0;
-`conv1.1.conv` after nearest upsampling, or `conv1.0` FusedUpsample at 128² and above; `conv1.{1,2}.weight` the
-[1, 2, 1] blur buffers; `noise{1,2}`, `adain{1,2}.style.linear`, `conv2.conv`), `generator.to_rgb.{i}.conv`.
+"discriminator", "g_optimizer", "d_optimizer"}`; `g_running`, the moving average, is converted, and its
+`discriminator` (or `d`)) or a bare `StyledGenerator` state dict (with, optionally, `discriminator=` a file holding a
+`Discriminator` state dict or a training checkpoint). Generator layout (its final `model.py`): `style.{1,3,…}.linear`
+EqualLinear mapping layers (plain LeakyReLU(0.2) after each), `generator.progression.{i}` StyledConvBlocks
+(`conv1.input` the constant of block 0; `conv1.1.conv` after nearest upsampling, or `conv1.0` FusedUpsample at 128²
+and above; `conv1.{1,2}.weight` the [1, 2, 1] blur buffers; `noise{1,2}`, `adain{1,2}.style.linear`, `conv2.conv`),
+`generator.to_rgb.{i}.conv`.
 
 Mapping onto the zoo's layers (which follow the official TF StyleGAN):
 
@@ -29,11 +31,28 @@ Mapping onto the zoo's layers (which follow the official TF StyleGAN):
   the mean of the converted mapping over 10,000 seeded z.
 * the instance norm ε is 1e-5 (InstanceNorm2d) where the official StyleGAN uses 1e-8: `adain_epsilon=1e-5`.
 
+The discriminator (`Discriminator(fused=True, from_rgb_activate=False)`: `progression.{j}` ConvBlocks, `from_rgb.{j}`,
+`linear`) widens its channels in the FIRST convolution of a block (C(r) → C(r/2), blur, then a downsampling
+C(r/2) → C(r/2)) where the official and default zoo ones widen in the second, so a converted model is built with
+`d_block_layout="rosinality"` (see `stylegan_networks.build_discriminator`); its fromRGB has no activation unless the
+keys show `from_rgb.{j}.0.conv` (`from_rgb_activate=True`): `d_fromrgb_activation="linear"` / 'lrelu'.
+
+* block `j` (input 4·2^(n−1−j)): `conv1.0.conv` → `b{r}_conv0` (3×3 + LeakyReLU); `conv2.0` the [1, 2, 1] blur
+  buffers (checked, ignored); `conv2.1` FusedDownsample (`weight`/`bias`, √(2 / fan_in) applied in its forward, at
+  inputs ≥ 128²) or EqualConv2d + AvgPool2d (`conv.weight_orig`/`bias`, below) → `b{r}_conv1` (3×3 conv, 2×2 average:
+  exactly the fused stride-2 conv with the averaged 4×4 kernel) and `b{r}_conv1_act/bias`;
+* the last block (4×4, after the minibatch-stddev channel): `conv1.0.conv` → `b4_conv`, the 4×4 valid `conv2.0.conv`
+  → `b4_dense0` (a dense layer over the flattened 4×4 map, rows in (h, w, c) order), `linear.linear` (EqualLinear:
+  gain √2 where the zoo's last layer has gain 1, so ×√2) → `b4_dense1`;
+* `from_rgb.{j}` → `fromrgb_lod{…}` for every resolution up to `image_size` (the lower ones are the fade-in path);
+* rosinality's minibatch stddev is taken over the whole batch, the zoo's over groups of `mbstd_group_size` (4): the
+  two agree for batches of at most `mbstd_group_size` examples (pass a larger `mbstd_group_size` to match larger
+  batches);
+* its `alpha` fade-in equals the zoo's `lod` = 1 − alpha (`model.set_lod`).
+
 Where the layout does not allow: rosinality's checkpoints hold all nine blocks (up to 1024²) whatever resolution they
-were trained to, so `image_size` (4·2^step of the checkpoint's step) is required and the blocks above it are reported
-as ignored; the discriminator is not converted — its blocks widen in the first convolution (C(r) → C(r/2), then a
-downsampling C(r/2) → C(r/2)) where the official and zoo discriminators widen in the second, and its default
-fromRGB has no activation where the official one has LeakyReLU.
+were trained to, so `image_size` (4·2^step of the checkpoint's step) is required and the blocks above it (of G and
+D) are reported as ignored.
 """
 
 from __future__ import annotations
@@ -48,8 +67,8 @@ from tfgan_zoo.utils.conversion import ConversionError, ConversionReport
 __all__ = ["stylegan_from_rosinality"]
 
 SQRT2 = math.sqrt(2.0)
-NOT_CONVERTED_D = ("rosinality's discriminator blocks widen in their first convolution (C(r) → C(r/2)) where the "
-                   "official and zoo ones widen in the second, and its fromRGB has no activation by default")
+NOT_CONVERTED_D = "not in the checkpoint (pass discriminator= a Discriminator state dict or training checkpoint)"
+D_PREFIX = "discriminator."
 
 
 def _generator_state(ckpt, source):
@@ -62,6 +81,78 @@ def _generator_state(ckpt, source):
         return ckpt, "a StyledGenerator state dict"
     raise ConversionError(f"{source} is not a rosinality/style-based-gan-pytorch checkpoint: no 'g_running' / "
                           f"'generator' entry and no generator.progression.* keys. Entries: {sorted(ckpt)[:8]}.")
+
+
+def _discriminator_state(ckpt, source):
+    """The `Discriminator` state dict in `ckpt` (a training checkpoint's `discriminator` / `d`, or a bare one), or
+    None when `ckpt` is a training checkpoint without one."""
+    if not isinstance(ckpt, dict):
+        raise ConversionError(f"{source} holds a {type(ckpt).__name__}, not a checkpoint dict.")
+    for key in ("discriminator", "d"):
+        if isinstance(ckpt.get(key), dict):
+            return ckpt[key], f"'{key}'"
+    if "linear.linear.weight_orig" in ckpt and any(k.startswith("progression.") for k in ckpt):
+        return ckpt, "a Discriminator state dict"
+    return None, ""
+
+
+def _discriminator_layout(dstate, source):
+    """(number of blocks, fromRGB activation, which blocks use FusedDownsample) read from the D keys."""
+    blocks = sorted({int(mt.group(1)) for k in dstate if (mt := re.match(r"progression\.(\d+)\.", k))})
+    rgbs = sorted({int(mt.group(1)) for k in dstate if (mt := re.match(r"from_rgb\.(\d+)\.", k))})
+    if not blocks or blocks != list(range(len(blocks))) or rgbs != blocks:
+        raise ConversionError(f"{source}: not a rosinality/style-based-gan-pytorch Discriminator: progression blocks "
+                              f"{blocks}, from_rgb {rgbs} (expected 0 … n−1 for both).")
+    activated = {f"from_rgb.{j}.0.conv.weight_orig" in dstate for j in rgbs}
+    if len(activated) != 1:
+        raise ConversionError(f"{source}: some from_rgb.{{j}} have a LeakyReLU (from_rgb.{{j}}.0.conv) and some do "
+                              "not (from_rgb.{j}.conv); rosinality builds them all alike (from_rgb_activate).")
+    fused = {j for j in blocks if f"progression.{j}.conv2.1.weight" in dstate}
+    return len(blocks), ("lrelu" if activated.pop() else "linear"), fused
+
+
+def _convert_discriminator(m: "_Mapper", disc, step, n_blocks, from_rgb_activated):
+    """Maps the `D_PREFIX`-prefixed Discriminator keys in `m.state` onto `disc` (a d_block_layout='rosinality' D)."""
+    p = D_PREFIX
+    log2 = step + 2
+
+    def conv(key, layer, transform=lambda v: np.transpose(v, (2, 3, 1, 0))):
+        m.put(key, layer.kernel, f"discriminator/{layer.name}/kernel", transform)
+
+    def bias(key, layer):
+        m.put(key, layer.bias, f"discriminator/{layer.name}/bias")
+
+    for i in range(step, -1, -1):  # rosinality's loop: i = the level (resolution 4·2^i), block n − 1 − i
+        j, r = n_blocks - i - 1, 4 * 2**i
+        rgb = f"{p}from_rgb.{j}.0.conv" if from_rgb_activated else f"{p}from_rgb.{j}.conv"
+        layer = disc.get_layer(f"fromrgb_lod{log2 - (i + 2)}")
+        conv(f"{rgb}.weight_orig", layer)
+        bias(f"{rgb}.bias", layer)
+        b = f"{p}progression.{j}"
+        if i > 0:
+            conv(f"{b}.conv1.0.conv.weight_orig", disc.get_layer(f"b{r}_conv0"))
+            bias(f"{b}.conv1.0.conv.bias", disc.get_layer(f"b{r}_conv0"))
+            m.blur(f"{b}.conv2.0")
+            fused = f"{b}.conv2.1.weight" in m.state  # FusedDownsample; else EqualConv2d + AvgPool2d
+            kernel = f"{b}.conv2.1.weight" if fused else f"{b}.conv2.1.conv.weight_orig"
+            conv(kernel, disc.get_layer(f"b{r}_conv1"))
+            bias(f"{b}.conv2.1.bias" if fused else f"{b}.conv2.1.conv.bias", disc.get_layer(f"b{r}_conv1_act"))
+        else:  # after the minibatch stddev: 3×3 conv, 4×4 valid conv (= dense over the map), EqualLinear
+            conv(f"{b}.conv1.0.conv.weight_orig", disc.get_layer("b4_conv"))
+            bias(f"{b}.conv1.0.conv.bias", disc.get_layer("b4_conv"))
+            dense = disc.get_layer("b4_dense0")
+            conv(f"{b}.conv2.0.conv.weight_orig", dense,
+                 lambda v: np.transpose(v, (2, 3, 1, 0)).reshape(-1, v.shape[0]) if v.ndim == 4 else v)
+            bias(f"{b}.conv2.0.conv.bias", dense)
+    last = disc.get_layer("b4_dense1")
+    conv(f"{p}linear.linear.weight_orig", last, lambda v: v.T * SQRT2)
+    bias(f"{p}linear.linear.bias", last)
+    for k in m.state:
+        mt = re.match(rf"{re.escape(p)}(progression|from_rgb)\.(\d+)\.", k)
+        if mt and k not in m.used and int(mt.group(2)) < n_blocks - step - 1:
+            m.used.add(k)
+            m.report.ignored.append((k, f"a discriminator block above {4 * 2**step}² (the checkpoint's untrained "
+                                        "higher resolutions)"))
 
 
 def _fit_fmaps(widths: dict, source):
@@ -118,7 +209,7 @@ class _Mapper:
 
 
 def stylegan_from_rosinality(checkpoint, image_size: int | None = None, strict: bool = True, noise_seed: int = 0,
-                             **model_kwargs):
+                             discriminator=None, **model_kwargs):
     """Converts a rosinality/style-based-gan-pytorch generator into the zoo's `stylegan` (see the module docstring).
 
     Args:
@@ -126,6 +217,8 @@ def stylegan_from_rosinality(checkpoint, image_size: int | None = None, strict: 
         image_size: the resolution the checkpoint was trained to (4·2^step); required.
         strict: raise `ConversionError` on unused keys, missing weights or shape mismatches.
         noise_seed: seed of the stored inference noise images (rosinality stores none).
+        discriminator: a file with the `Discriminator` state dict (bare, or a training checkpoint's
+            `discriminator`); by default the checkpoint's own `discriminator` / `d` entry, if it has one.
         **model_kwargs: other `stylegan` arguments; `fixed_lod` defaults to 0 (the full resolution).
     """
     import tfgan_zoo
@@ -163,6 +256,19 @@ def stylegan_from_rosinality(checkpoint, image_size: int | None = None, strict: 
     if clash:
         raise ConversionError(f"Arguments contradict the checkpoint (given, read): {clash}.")
     arch.update(adain_epsilon=1e-5, conv_bias_before_blur=True)  # InstanceNorm2d's ε; conv bias, then blur
+    dsource = str(discriminator if discriminator is not None else checkpoint)
+    dstate, dwhich = _discriminator_state(load_torch_checkpoint(discriminator) if discriminator is not None else ckpt,
+                                          dsource)
+    if discriminator is not None and dstate is None:
+        raise ConversionError(f"{discriminator} holds no rosinality Discriminator: no 'discriminator' / 'd' entry and "
+                              "no progression.* / linear.linear.weight_orig keys.")
+    if dstate is not None:
+        n_blocks, fromrgb_act, fused = _discriminator_layout(dstate, dsource)
+        if step >= n_blocks:
+            raise ConversionError(f"image_size {image_size} needs {step + 1} discriminator blocks; {dsource} has "
+                                  f"{n_blocks}.")
+        arch.update(d_block_layout="rosinality", d_fromrgb_activation=fromrgb_act)
+        state.update({D_PREFIX + k: v for k, v in dstate.items()})
     model = tfgan_zoo.build_model("stylegan", **{"fixed_lod": 0, **model_kwargs, **arch})
     mapping, trunc, synth = model.parts()
     lr = float(model.mapping_lr_multiplier)
@@ -225,6 +331,8 @@ def stylegan_from_rosinality(checkpoint, image_size: int | None = None, strict: 
         m.put(f"{g}to_rgb.{i}.conv.weight_orig", rgb.kernel, f"torgb_lod{step - i}/kernel",
               lambda v: np.transpose(v, (2, 3, 1, 0)) * SQRT2)
         m.put(f"{g}to_rgb.{i}.conv.bias", rgb.bias, f"torgb_lod{step - i}/bias")
+    if dstate is not None:
+        _convert_discriminator(m, model.discriminator, step, n_blocks, fromrgb_act == "lrelu")
     above = sorted(k for k in state if k not in m.used and (
         (mt := re.match(r"generator\.(progression|to_rgb)\.(\d+)\.", k)) and int(mt.group(2)) > step))
     for k in above:
@@ -242,6 +350,11 @@ def stylegan_from_rosinality(checkpoint, image_size: int | None = None, strict: 
                               "what matches anyway):\n" + str(report), report)
     for target, value in zip(model.generator.weights, model.generator_ema.weights):
         target.assign(value)
-    report.architecture += f"; discriminator NOT converted ({NOT_CONVERTED_D})"
+    if dstate is None:
+        report.architecture += f"; discriminator NOT converted ({NOT_CONVERTED_D})"
+    else:
+        down = sorted(4 * 2 ** (n_blocks - 1 - j) for j in fused if 4 * 2 ** (n_blocks - 1 - j) <= image_size)
+        report.architecture += (f"; discriminator from {dwhich} of {dsource} (d_block_layout='rosinality', fromRGB "
+                                f"{fromrgb_act}, FusedDownsample at inputs {down or 'none'})")
     model.conversion_report = report
     return model

@@ -35,6 +35,11 @@ class StyleGAN(StyleBasedGAN):
         adain_epsilon, conv_bias_before_blur: the instance-norm ε (1e-8) and whether the upsampling convs add their
             bias before the blur (False, official); rosinality/style-based-gan-pytorch generators converted by
             `tfgan_zoo.models.stylegan.stylegan_convert` use 1e-5 and True.
+        d_block_layout: 'official' (each D block widens in its second, downsampling convolution; the final dense
+            layer has nf(0) units) or 'rosinality' (rosinality/style-based-gan-pytorch's `Discriminator`: each block
+            widens in its first convolution, the final 4×4 layer keeps nf(1)); converted rosinality discriminators
+            use 'rosinality'.
+        d_fromrgb_activation: 'lrelu' (official) or 'linear' (rosinality's default fromRGB, no activation).
 
     Example:
         >>> import tfgan_zoo
@@ -76,6 +81,8 @@ class StyleGAN(StyleBasedGAN):
         latent_distribution="normal",
         adain_epsilon=1e-8,
         conv_bias_before_blur=False,
+        d_block_layout="official",
+        d_fromrgb_activation="lrelu",
         seed=None,
         **kwargs,
     ):
@@ -88,6 +95,10 @@ class StyleGAN(StyleBasedGAN):
             raise ValueError("lod_transition_kimg must be > 0 and lod_training_kimg >= 0 (thousands of images).")
         if not 0.0 <= style_mixing_prob <= 1.0:
             raise ValueError(f"style_mixing_prob must be in [0, 1], got {style_mixing_prob}.")
+        if d_block_layout not in nets.D_BLOCK_LAYOUTS:
+            raise ValueError(f"d_block_layout must be one of {nets.D_BLOCK_LAYOUTS}, got {d_block_layout!r}.")
+        if d_fromrgb_activation not in ("lrelu", "linear"):
+            raise ValueError(f"d_fromrgb_activation must be 'lrelu' or 'linear', got {d_fromrgb_activation!r}.")
         self.latent_dim = latent_dim
         self.w_dim = w_dim
         self.image_size = image_size
@@ -112,6 +123,8 @@ class StyleGAN(StyleBasedGAN):
         self.latent_distribution = latent_distribution
         self.adain_epsilon = float(adain_epsilon)
         self.conv_bias_before_blur = bool(conv_bias_before_blur)
+        self.d_block_layout = d_block_layout
+        self.d_fromrgb_activation = d_fromrgb_activation
         self.num_ws = nets.num_ws_for(image_size)
         self.max_lod = log2 - 2
         self.start_lod = log2 - init_log2
@@ -121,7 +134,8 @@ class StyleGAN(StyleBasedGAN):
                                               adain_epsilon=self.adain_epsilon,
                                               conv_bias_before_blur=self.conv_bias_before_blur)
         self.discriminator = nets.build_discriminator(image_size, channels, fmap_base, fmap_max, mbstd_group_size,
-                                                      initial)
+                                                      initial, block_layout=d_block_layout,
+                                                      fromrgb_activation=d_fromrgb_activation)
         self.generator_ema = self._make_ema(self.generator, "generator_ema")
         self.images_seen = self.add_weight(name="images_seen", shape=(), dtype="int64", initializer="zeros",
                                            trainable=False, aggregation="only_first_replica")

@@ -89,21 +89,38 @@ def build_generator(latent_dim, w_dim, resolution, channels, mapping_layers, map
     return keras.Model(z, synthesis(ws), name=name)
 
 
+D_BLOCK_LAYOUTS = ("official", "rosinality")
+
+
 def build_discriminator(resolution, channels, fmap_base, fmap_max, mbstd_group_size, initial_lod,
-                        name="discriminator"):
+                        name="discriminator", block_layout="official", fromrgb_activation="lrelu"):
+    """The official `D_basic` (`block_layout='official'`): each block widens in its second, downsampling convolution
+    (nf(res−1) → nf(res−1) → nf(res−2)), and the final dense layer has nf(0) units. `block_layout='rosinality'` is
+    rosinality/style-based-gan-pytorch's `Discriminator`: each block widens in its first convolution (nf(res−1) →
+    nf(res−2) → nf(res−2)) and the final 4×4 convolution (the zoo's `b4_dense0`) keeps the block width nf(1); blur,
+    fused downsampling (conv → 2×2 average ≡ its `FusedDownsample`), minibatch stddev and the final layers sit where
+    the official ones do. `fromrgb_activation`: 'lrelu' (official) or 'linear' (rosinality's default
+    `from_rgb_activate=False`)."""
+    if block_layout not in D_BLOCK_LAYOUTS:
+        raise ValueError(f"d_block_layout must be one of {D_BLOCK_LAYOUTS}, got {block_layout!r}.")
+    if fromrgb_activation not in ("lrelu", "linear"):
+        raise ValueError(f"d_fromrgb_activation must be 'lrelu' or 'linear', got {fromrgb_activation!r}.")
     log2 = check_resolution(resolution)
     nf = feature_maps(fmap_base, fmap_max)
+    widen_first = block_layout == "rosinality"
     images = keras.Input((resolution, resolution, channels), name="images")
     lod = LevelOfDetail(initial_lod, name="lod")(images)
 
     def fromrgb(img, res):
-        return EqualizedConv2D(nf(res - 1), 1, gain=SQRT2, activation="lrelu", name=f"fromrgb_lod{log2 - res}")(img)
+        return EqualizedConv2D(nf(res - 1), 1, gain=SQRT2, activation=fromrgb_activation,
+                               name=f"fromrgb_lod{log2 - res}")(img)
 
     img = images
     x = fromrgb(img, log2)
     for res in range(log2, 2, -1):
         r, level = 2**res, log2 - res
-        x = EqualizedConv2D(nf(res - 1), 3, gain=SQRT2, activation="lrelu", name=f"b{r}_conv0")(x)
+        x = EqualizedConv2D(nf(res - 2) if widen_first else nf(res - 1), 3, gain=SQRT2, activation="lrelu",
+                            name=f"b{r}_conv0")(x)
         x = Blur([1, 2, 1], name=f"b{r}_blur")(x)
         # official fused conv2d_downscale2d: conv, 2x2 average, then bias and activation
         x = EqualizedConv2D(nf(res - 2), 3, gain=SQRT2, use_bias=False, name=f"b{r}_conv1")(x)
@@ -114,6 +131,6 @@ def build_discriminator(resolution, channels, fmap_base, fmap_max, mbstd_group_s
     if mbstd_group_size > 1:
         x = MinibatchStdDev(mbstd_group_size, name="b4_mbstd")(x)
     x = EqualizedConv2D(nf(1), 3, gain=SQRT2, activation="lrelu", name="b4_conv")(x)
-    x = EqualizedDense(nf(0), gain=SQRT2, activation="lrelu", name="b4_dense0")(x)
+    x = EqualizedDense(nf(1) if widen_first else nf(0), gain=SQRT2, activation="lrelu", name="b4_dense0")(x)
     out = EqualizedDense(1, gain=1.0, name="b4_dense1")(x)
     return keras.Model(images, out, name=name)
