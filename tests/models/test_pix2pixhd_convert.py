@@ -258,9 +258,9 @@ def test_local_enhancer_matches_the_official_forward(tmp_path):
 def test_bad_checkpoints_are_errors_that_name_the_key(tmp_path):
     rng = np.random.default_rng(2)
     g_sd = random_params(rng, global_modules(CLASSES + 1, 3, ngf=4, n_down=2, n_blocks=1), "model.", {})
-    with pytest.raises(ConversionError, match="model.99.weight"):
-        pix2pixhd_from_pytorch(write_torch_zip(tmp_path / "a.pth", {**g_sd, "model.99.weight": np.zeros(3, np.float32)}),
-                               image_size=SIZE, aspect_ratio=1.0)
+    extra = {**g_sd, "model.99.weight": np.zeros(3, np.float32)}
+    with pytest.raises(ConversionError, match=r"model\.99\.weight"):
+        pix2pixhd_from_pytorch(write_torch_zip(tmp_path / "a.pth", extra), image_size=SIZE, aspect_ratio=1.0)
     batch_norm = {**g_sd, "model.2.weight": np.ones(4, np.float32), "model.2.running_mean": np.zeros(4, np.float32)}
     with pytest.raises(ConversionError, match=r"model\.2\.running_mean"):
         pix2pixhd_from_pytorch(write_torch_zip(tmp_path / "b.pth", batch_norm), image_size=SIZE, aspect_ratio=1.0)
