@@ -1,12 +1,14 @@
 """GAN-stage fine-tuning of a shipped PSNR-stage SR preset on the bundled photos, and ESRGAN network interpolation.
 
     python benchmarks/sr_gan_stage.py --preset esrgan_photos_x4 --steps 200
+    python benchmarks/sr_gan_stage.py --preset srgan_photos_x4 --steps 200 --learning_rate 1e-4
 
 Builds the preset's architecture in `training_stage: gan` (perceptual term on the shipped digits classifier:
 ImageNet VGG19 weights cannot be downloaded here — with them set `perceptual_network: vgg19`), starts from the
 preset's weights, trains `--steps` updates on `data.source: photos` and prints the `sr_photos` figures (Y-PSNR,
-SSIM, sharpness = Laplacian energy relative to the HR image) of bicubic, the PSNR model, the GAN model and, for
-ESRGAN, the interpolated models θ = (1 − α)·θ_PSNR + α·θ_GAN.
+SSIM, sharpness = Laplacian energy relative to the HR image) of bicubic, the PSNR model, the GAN model and the
+interpolated models θ = (1 − α)·θ_PSNR + α·θ_GAN (ESRGAN's network interpolation; for SRGAN
+`tfgan_zoo.models.srgan.interpolate` blends SRResNet and SRGAN the same way, batch-norm statistics included).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ def main(argv=None) -> int:
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--batch_size", type=int, default=16)
     p.add_argument("--alphas", default="0.5,0.8")
+    p.add_argument("--learning_rate", type=float, default=None, help="default: the preset's")
     args = p.parse_args(argv)
 
     import keras
@@ -36,6 +39,8 @@ def main(argv=None) -> int:
     for key in ("name", "trainable", "dtype"):
         params.pop(key, None)
     params.update(training_stage="gan", perceptual_network="digits", perceptual_layers=None, lr_milestones=[])
+    if args.learning_rate is not None:
+        params["learning_rate"] = args.learning_rate
     keras.utils.set_random_seed(0)
     gan = type(psnr_model)(**params)
     gan.generator.set_weights(psnr_model.generator.get_weights())

@@ -230,3 +230,18 @@ def test_served_upscale_of_a_large_image_over_grpc_and_rest(tmp_path):
         assert rest8.shape == (1, 1024, 1024, 3) and np.abs(rest8.astype(int) - expected8).max() <= 1
     finally:
         server.stop()
+
+
+def test_interpolate_blends_srresnet_and_srgan_weights_including_batch_norm_statistics():
+    from tfgan_zoo.models.srgan import interpolate
+
+    psnr, gan = _tiny("psnr"), _tiny("gan")
+    rng = np.random.default_rng(5)
+    for v in psnr.generator.non_trainable_variables:  # distinct BN statistics (moving variance stays positive)
+        v.assign(rng.uniform(0.5, 1.5, v.shape).astype("float32"))
+    half = interpolate(psnr, gan, 0.25)
+    for a, b, c in zip(half.generator.get_weights(), psnr.generator.get_weights(), gan.generator.get_weights()):
+        np.testing.assert_allclose(a, 0.75 * b + 0.25 * c, atol=1e-6)
+    assert half.training_stage == "gan" and half.upscale(np.zeros((1, 5, 6, 3), "float32")).shape == (1, 20, 24, 3)
+    with pytest.raises(ValueError, match="alpha"):
+        interpolate(psnr, gan, -0.1)

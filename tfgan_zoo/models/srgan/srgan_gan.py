@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from tfgan_zoo.base.super_resolution import SuperResolutionGAN
+from tfgan_zoo.base.super_resolution import SuperResolutionGAN, interpolate_models
 from tfgan_zoo.losses.adversarial import minimax_discriminator_loss, non_saturating_generator_loss
 from tfgan_zoo.losses.perceptual import PRESETS, PerceptualLoss
 from tfgan_zoo.losses.reconstruction import l1_loss, l2_loss
@@ -156,3 +156,9 @@ class SRGAN(SuperResolutionGAN):
             parts["g_pixel"] = pixel
             total = total + self.pixel_weight * pixel
         return (total, parts) if parts else None
+
+
+def interpolate(psnr_model: SRGAN, gan_model: SRGAN, alpha: float) -> SRGAN:
+    """Network interpolation (ESRGAN's, applied to SRGAN): θ = (1 − α)·θ_SRResNet + α·θ_SRGAN, batch-norm moving
+    statistics included (the SRGAN paper has no interpolation; this blends its two stages the same way)."""
+    return interpolate_models(psnr_model, gan_model, alpha)
