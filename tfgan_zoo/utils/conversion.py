@@ -84,6 +84,24 @@ class MultiNetworkConversionReport(ConversionReport):
         self.ignored += [(f"{official}:{k}", r) for k, r in report.ignored]
         self.mismatched += [(f"{official}:{k}", a, b) for k, a, b in report.mismatched]
 
+    def convert_networks(self, networks, states: dict, files: dict, mapper_cls, strict: bool):
+        """Maps every `(official, zoo network, mapping, spec)` of `networks` whose state dict is in `states` (`files`
+        names their files) with `mapping(mapper_cls(state, network, report), spec)`, adds each network's report, and
+        with `strict` raises `ConversionError` unless everything mapped. A network without a checkpoint is reported
+        as left at its initialisation (a `None` network is one the model does not have)."""
+        for official, network, mapping, spec in networks:
+            if official not in states:
+                if network is not None:
+                    self.not_converted[official] = "no checkpoint"
+                continue
+            mapper = mapper_cls(states[official], network, ConversionReport(str(files[official]), self.architecture))
+            mapping(mapper, spec)
+            self.add(official, network.name, mapper.finish(strict=False))
+        self.mapped.sort()
+        if strict and not self.ok:
+            raise ConversionError(f"The checkpoints do not map cleanly onto the zoo's {self.model} (pass strict=False "
+                                  "to load them anyway):\n" + str(self), self)
+
     def label(self, official) -> str:
         """How a network is named in the summary (subclasses add the zoo network)."""
         return official

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tfgan_zoo.utils.conversion import ConversionError, ConversionReport, MultiNetworkConversionReport
+from tfgan_zoo.utils.conversion import ConversionError, MultiNetworkConversionReport
 from tfgan_zoo.utils.torch_checkpoint import load_torch_state_dict
 from tfgan_zoo.utils.torch_mapping import TorchStateMapper, conv_kernel
 from tfgan_zoo.utils.torch_mapping import strip_module_prefix as _strip_prefix
@@ -347,20 +347,7 @@ def gaugan_from_pytorch(checkpoint, discriminator=None, encoder=None, strict: bo
     if model.perceptual_weight == 0.0:
         report.filled.append(("perceptual_weight", 0.0, "not in the checkpoint: VGG19's ImageNet weights are a local "
                               "file here; pass perceptual_weight=10 and perceptual_weights_path to fine-tune"))
-    for official, network, mapping, spec in (("G", model.generator, map_generator, g),
-                                             ("D", model.discriminator, map_discriminator, d),
-                                             ("E", getattr(model, "encoder", None), map_encoder, e)):
-        if official not in states:
-            if network is not None:
-                report.not_converted[official] = "no checkpoint"
-            continue
-        sub = ConversionReport(str(files[official]), architecture)
-        mapper = _Mapper(states[official], network, sub)
-        mapping(mapper, spec)
-        report.add(official, network.name, mapper.finish(strict=False))
-    report.mapped.sort()
-    if strict and not report.ok:
-        raise ConversionError("The checkpoints do not map cleanly onto the zoo's gaugan (pass strict=False to load "
-                              "them anyway):\n" + str(report), report)
+    report.convert_networks((("G", model.generator, map_generator, g), ("D", model.discriminator, map_discriminator, d),
+                             ("E", getattr(model, "encoder", None), map_encoder, e)), states, files, _Mapper, strict)
     model.conversion_report = report
     return model
