@@ -2,7 +2,7 @@
 
     python benchmarks/sr_upscale_4096.py [--config zoo_configs/srgan/srgan_photos_x4.yaml | --preset NAME]
         [--size 1024] [--tile 128] [--overlap 20] [--signature upscale_uint8]
-        [--serve [--transports grpc,grpc_tiled,rest_tiled,rest]]
+        [--serve [--transports grpc_tiled,rest_tiled,grpc,rest]]
 
 The model (a preset, or the config's model with its initial weights: the timing does not depend on the values) is
 exported with `tfgan_zoo.export.export_saved_model`, loaded back with `tf.saved_model.load`, and its dynamic-shape
@@ -64,8 +64,9 @@ def main(argv=None) -> int:
     p.add_argument("--batch_size", type=int, default=4)
     p.add_argument("--signature", default="upscale_uint8", choices=("upscale", "upscale_uint8"))
     p.add_argument("--serve", action="store_true", help="through `tfgan-zoo serve` (a child process)")
-    p.add_argument("--transports", default="grpc,grpc_tiled,rest_tiled",
-                   help="with --serve: comma-separated of grpc, grpc_tiled, rest_tiled, rest")
+    p.add_argument("--transports", default="grpc_tiled,rest_tiled",
+                   help="with --serve: comma-separated of grpc_tiled, rest_tiled, grpc, rest (whole-image requests: "
+                        "~6 GB of server memory at 1024²)")
     args = p.parse_args(argv)
     if args.serve:
         return serve_benchmark(args)
