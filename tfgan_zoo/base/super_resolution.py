@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -26,6 +27,16 @@ class SuperResolutionGAN(BaseGAN):
     """
 
     TASK = tasks.SUPER_RESOLUTION
+
+    def make_optimizer(self, player, learning_rate=None):
+        """Adam (`beta_1`, and `beta_2` where the family sets one) at `learning_rate`, multiplied by `lr_gamma` after
+        each of `lr_milestones` updates (SRGAN's 1e-4 → 1e-5, ESRGAN's halvings)."""
+        rate = learning_rate if learning_rate is not None else self.learning_rate
+        if self.lr_milestones:
+            rate = keras.optimizers.schedules.PiecewiseConstantDecay(
+                [int(m) for m in self.lr_milestones],
+                [float(rate) * self.lr_gamma**k for k in range(len(self.lr_milestones) + 1)])
+        return keras.optimizers.Adam(rate, beta_1=self.beta_1, beta_2=getattr(self, "beta_2", None) or 0.999)
 
     @property
     def fixed_input_size(self) -> int:

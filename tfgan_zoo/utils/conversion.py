@@ -114,3 +114,31 @@ class MultiNetworkConversionReport(ConversionReport):
         for official, reason in self.not_converted.items():
             lines.append(f"- {self.label(official)}: NOT CONVERTED, left at its initialisation ({reason})")
         return "\n".join(lines)
+
+
+def resolve_network_files(checkpoint, discriminator, encoder, which_epoch: str, what: str) -> dict:
+    """The files of a pix2pixHD-style checkpoint folder (`<which_epoch>_net_G.pth` and, when present, `_net_D` /
+    `_net_E`) or of one generator file, with explicitly given D / E files taking precedence: {"G": path, ...}.
+    `what` names the codebase in errors."""
+    from pathlib import Path
+
+    path = Path(checkpoint)
+    if path.is_dir():
+        files = {"G": path / f"{which_epoch}_net_G.pth"}
+        if not files["G"].is_file():
+            found = sorted(f.name for f in path.glob("*_net_G.pth"))
+            raise FileNotFoundError(f"No {which_epoch}_net_G.pth in {path} (generators there: {found or 'none'}); "
+                                    "pass which_epoch= or the file itself.")
+        for net in ("D", "E"):
+            if (path / f"{which_epoch}_net_{net}.pth").is_file():
+                files[net] = path / f"{which_epoch}_net_{net}.pth"
+    elif path.is_file():
+        files = {"G": path}
+    else:
+        raise FileNotFoundError(f"No such {what} checkpoint file or directory: {path}")
+    for net, extra in (("D", discriminator), ("E", encoder)):
+        if extra is not None:
+            if not Path(extra).is_file():
+                raise FileNotFoundError(f"No such {net} checkpoint file: {extra}")
+            files[net] = Path(extra)
+    return files

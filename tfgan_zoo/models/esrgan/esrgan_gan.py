@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keras
 import tensorflow as tf
 
 from tfgan_zoo.base.super_resolution import SuperResolutionGAN, interpolate_models
@@ -107,14 +106,6 @@ class ESRGAN(SuperResolutionGAN):
                                              perceptual_weights_path, name="perceptual")
         self._finish_init()
         self._load_init_weights()
-
-    def make_optimizer(self, player, learning_rate=None):
-        rate = learning_rate if learning_rate is not None else self.learning_rate
-        if self.lr_milestones:
-            rate = keras.optimizers.schedules.PiecewiseConstantDecay(
-                [int(m) for m in self.lr_milestones],
-                [float(rate) * self.lr_gamma**k for k in range(len(self.lr_milestones) + 1)])
-        return keras.optimizers.Adam(rate, beta_1=self.beta_1, beta_2=self.beta_2)
 
     def pixel_loss(self, fake, real):
         return l1_loss(fake, real)

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tfgan_zoo.utils.conversion import ConversionError, MultiNetworkConversionReport
+from tfgan_zoo.utils.conversion import ConversionError, MultiNetworkConversionReport, resolve_network_files
 from tfgan_zoo.utils.torch_checkpoint import load_torch_state_dict
 from tfgan_zoo.utils.torch_mapping import TorchStateMapper, conv_kernel
 from tfgan_zoo.utils.torch_mapping import strip_module_prefix as _strip_prefix
@@ -233,26 +233,7 @@ def map_discriminator(mapper: _Mapper, spec: dict):
 
 
 def _resolve(checkpoint, discriminator, encoder, which_epoch):
-    path = Path(checkpoint)
-    if path.is_dir():
-        files = {"G": path / f"{which_epoch}_net_G.pth"}
-        if not files["G"].is_file():
-            found = sorted(f.name for f in path.glob("*_net_G.pth"))
-            raise FileNotFoundError(f"No {which_epoch}_net_G.pth in {path} (generators there: {found or 'none'}); "
-                                    "pass which_epoch= or the file itself.")
-        for net in ("D", "E"):
-            if (path / f"{which_epoch}_net_{net}.pth").is_file():
-                files[net] = path / f"{which_epoch}_net_{net}.pth"
-    elif path.is_file():
-        files = {"G": path}
-    else:
-        raise FileNotFoundError(f"No such SPADE checkpoint file or directory: {path}")
-    for net, extra in (("D", discriminator), ("E", encoder)):
-        if extra is not None:
-            if not Path(extra).is_file():
-                raise FileNotFoundError(f"No such {net} checkpoint file: {extra}")
-            files[net] = Path(extra)
-    return files
+    return resolve_network_files(checkpoint, discriminator, encoder, which_epoch, "SPADE")
 
 
 def _upsamplings(g, image_size, aspect_ratio, given):

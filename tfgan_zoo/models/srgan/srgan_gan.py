@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import keras
-
 from tfgan_zoo.base.super_resolution import SuperResolutionGAN, interpolate_models
 from tfgan_zoo.losses.adversarial import minimax_discriminator_loss, non_saturating_generator_loss
 from tfgan_zoo.losses.perceptual import PRESETS, PerceptualLoss
@@ -126,14 +124,6 @@ class SRGAN(SuperResolutionGAN):
                                              perceptual_weights_path, name="perceptual")
         self._finish_init()
         self._load_init_weights()
-
-    def make_optimizer(self, player, learning_rate=None):
-        rate = learning_rate if learning_rate is not None else self.learning_rate
-        if self.lr_milestones:
-            rate = keras.optimizers.schedules.PiecewiseConstantDecay(
-                [int(m) for m in self.lr_milestones],
-                [float(rate) * self.lr_gamma**k for k in range(len(self.lr_milestones) + 1)])
-        return keras.optimizers.Adam(rate, beta_1=self.beta_1)
 
     def pixel_loss(self, fake, real):
         return PIXEL_LOSSES[self.pixel_criterion](fake, real)
