@@ -58,6 +58,11 @@ class GauGAN(SemanticSynthesisGAN):
 
     loss_names = SemanticSynthesisGAN.loss_names + ("g_kl",)
     tflite_quantization_bounds = {
+        "dynamic": {"max_abs_error": 0.1, "min_psnr_db": 42.0,
+                    "why": "dynamic-range quantization rounds the weights of SPADE's γ/β convs, whose outputs scale "
+                           "every normalized feature map, so the weight error compounds over the 18 SPADE layers "
+                           "(tiny config, randomized weights: max 0.036-0.037, 50.8-51.9 dB, above the zoo's 0.03 "
+                           "default; bounds leave ~3x headroom)"},
         "int8": {"max_abs_error": 2.0, "min_psnr_db": 10.0,
                  "why": "SPADE's γ and β come from a conv net on the one-hot label map and scale whole normalized "
                         "feature maps, so 8-bit activation error of that net and of the parameter-free batch norm "
