@@ -183,4 +183,6 @@ def test_evaluate_through_a_random_keras_inception_records_the_network(random_in
     for rec in result.records:
         assert rec["feature_net"]["name"] == "keras_inception_v3[random_init]"
         assert rec["feature_net"]["input_size"] == [75, 75] and np.isfinite(rec["values"]["value"])
-    assert result["fid50k@n=12"] > 0 and result["is50k@n=12"] >= 1.0
+    # A random-init Inception maps every image to nearly the same features and a near-uniform softmax, so FID is
+    # close to 0 and IS close to 1: both are only bounded up to float64 round-off (CI measured IS 1 - 2e-16).
+    assert result["fid50k@n=12"] > -1e-6 and result["is50k@n=12"] >= 1.0 - 1e-9

@@ -35,8 +35,13 @@ def test_plumbing_with_random_feature_network(model, features):
     assert set(r) >= {"ppl", "num_samples", "space", "epsilon", "distance"}
     assert r["num_samples"] == 20 and r["space"] == "w" and r["epsilon"] == 1e-4
     assert np.isfinite(r["ppl"]) and r["ppl"] > 0
-    again = perceptual_path_length(model, feature_distance(features), num_samples=20, batch_size=5, seed=0)
-    np.testing.assert_allclose(again["ppl"], r["ppl"], rtol=1e-3)  # batching does not change the samples
+    # Batching does not change the samples. Compared at epsilon 1e-2: at 1e-4 the float32 round-off of the two
+    # batchings is amplified by 1/epsilon^2 (0.1 % apart on CI's CPU); at 1e-2 they agree to ~1e-6 while another
+    # seed moves the value by several percent.
+    wide = [perceptual_path_length(model, feature_distance(features), num_samples=20, batch_size=b, seed=s,
+                                   epsilon=1e-2)["ppl"] for b, s in ((8, 0), (5, 0), (8, 1))]
+    np.testing.assert_allclose(wide[1], wide[0], rtol=1e-4)
+    assert abs(wide[2] - wide[0]) > 1e-2 * wide[0]
 
 
 def test_z_and_w_both_run_and_differ(model):
