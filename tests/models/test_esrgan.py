@@ -67,8 +67,9 @@ def test_psnr_stage_l1_and_interpolation():
     assert history["g_pixel"][0] > 0 and np.isfinite(history["g_loss"]).all()
     assert all(np.array_equal(a, b) for a, b in zip(d_before, psnr.discriminator.get_weights()))
     lr, hr = next(iter(ds))
-    np.testing.assert_allclose(psnr.pixel_loss(hr, hr * 0.0).numpy(), np.abs(hr.numpy()).mean(axis=(1, 2, 3)),
-                               rtol=1e-5)
+    # L1 on the official [0, 1] scale: half the mean absolute difference of the zoo's [-1, 1] images
+    np.testing.assert_allclose(psnr.pixel_loss(hr, hr * 0.0).numpy(),
+                               0.5 * np.abs(hr.numpy()).mean(axis=(1, 2, 3)), rtol=1e-5)
     keras.utils.set_random_seed(2)
     gan = _tiny("gan", 2)
     x = np.random.default_rng(0).uniform(-1, 1, (1, 6, 6, 3)).astype("float32")
@@ -127,3 +128,35 @@ def test_eval_command_runs_the_sr_photos_protocol(tmp_path):
     hr = np.random.default_rng(0).uniform(-1, 1, (1, 16, 16, 3))
     np.testing.assert_allclose(high_frequency_ratio(hr, hr), 1.0)
     assert high_frequency_ratio(np.zeros_like(hr), hr)[0] < 1e-12  # a flat image has no high frequencies
+
+
+def test_ragan_discriminator_gradient_treats_the_other_batch_mean_as_a_constant():
+    """BasicSR's D update: ½ BCE(C(x_r) − mean C(x_f), 1) with the fake prediction detached, plus
+    ½ BCE(C(x_f) − mean C(x_r), 0) with the real prediction detached. The zoo's D gradient equals that one; letting
+    the fake mean carry its gradient (the earlier code) gives another."""
+    model = _tiny("gan", 5)
+    model.compile()
+    cfg = load_tiny("esrgan")
+    cfg.data.image_size = 32
+    lr, hr = next(iter(build_dataset(cfg.data, model.task, 4)[0]))
+    batch = {"low_res": lr, "high_res": hr}
+    fake = model.generator(lr, training=False)
+    variables = model.discriminator.trainable_variables
+
+    def reference(detach_fake_mean):
+        r = tf.reshape(model.discriminate(hr, batch), [-1])
+        f = tf.reshape(model.discriminate(fake, batch), [-1])
+        f_mean = tf.stop_gradient(tf.reduce_mean(f)) if detach_fake_mean else tf.reduce_mean(f)
+        real_term = tf.nn.softplus(-(r - f_mean))
+        fake_term = tf.nn.softplus(f - tf.stop_gradient(tf.reduce_mean(r)))
+        return tf.reduce_mean(0.5 * (real_term + fake_term))
+
+    grads = []
+    for fn in (lambda: model.discriminator_objective(batch, fake)[0], lambda: reference(True),
+               lambda: reference(False)):
+        with tf.GradientTape() as tape:
+            loss = fn()
+        grads.append(np.concatenate([tf.reshape(g, [-1]).numpy() for g in tape.gradient(loss, variables)]))
+    scale = np.abs(grads[1]).max()
+    np.testing.assert_allclose(grads[0], grads[1], atol=1e-4 * scale)
+    assert np.abs(grads[2] - grads[1]).max() > 1e-2 * scale

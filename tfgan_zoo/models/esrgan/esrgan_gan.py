@@ -22,10 +22,11 @@ class ESRGAN(SuperResolutionGAN):
     """ESRGAN (×4): RRDB generator (23 blocks, 64 features, growth 32, residual scaling 0.2, no BN, kaiming ×0.1
     initialisation, nearest + conv upsampling) and a VGG-style discriminator for 128² patches.
 
-    Stage 'psnr' is RRDB-PSNR: the generator alone on the L1 pixel loss (Adam 2e-4, halved every 2×10⁵
-    updates). Stage 'gan': L_G = L_percep + λ·L_G^Ra + η·L1 with VGG19 conv5_4 features *before* the activation
-    (L1, weight 1), λ = 5e-3, η = 1e-2; D and G use the relativistic average loss; Adam(1e-4, β 0.9/0.99) halved
-    at 50k, 100k, 200k, 300k updates. `interpolate(psnr_model, gan_model, alpha)` blends the two stages' weights.
+    Stage 'psnr' is RRDB-PSNR: the generator alone on the L1 pixel loss (on the official [0, 1] scale; Adam 2e-4,
+    halved every 2×10⁵ updates). Stage 'gan': L_G = L_percep + λ·L_G^Ra + η·L1 with VGG19 conv5_4 features *before*
+    the activation (L1, weight 1), λ = 5e-3, η = 1e-2; D and G use the relativistic average loss; Adam(1e-4, β
+    0.9/0.99) halved at 50k, 100k, 200k, 300k updates. `interpolate(psnr_model, gan_model, alpha)` blends the two
+    stages' weights.
 
     Args:
         image_size: the HR patch D judges (128; a multiple of 32). scale: 4. channels: 3.
@@ -108,16 +109,20 @@ class ESRGAN(SuperResolutionGAN):
         self._load_init_weights()
 
     def pixel_loss(self, fake, real):
-        return l1_loss(fake, real)
+        """Per-example L1 on the [0, 1] scale of the official code (BasicSR's images are [0, 1], the zoo's [−1, 1]:
+        half the zoo-range L1), so η = 1e-2 balances it against the perceptual and adversarial terms as there."""
+        return 0.5 * l1_loss(fake, real)
 
     def discriminator_objective(self, batch, fake):
-        """RaGAN: D needs both batches' logits and their global-batch means in one loss."""
+        """RaGAN: D needs both batches' logits and their global-batch means in one loss. Each term's gradient flows
+        through its own logits only; the other batch's mean is a constant, as the official code (BasicSR's
+        `esrgan_model.py` detaches the fake prediction in the real term and the real prediction in the fake term)."""
         real = batch["high_res"]
         real_logits = self.discriminate(real, batch)
         fake_logits = self.discriminate(fake, batch)
         per_example = relativistic_average_discriminator_loss(
             real_logits, fake_logits, tf.stop_gradient(global_batch_mean(real_logits)),
-            global_batch_mean(fake_logits))
+            tf.stop_gradient(global_batch_mean(fake_logits)))
         loss = reduce_global_batch(per_example)
         return loss, {"d_loss": loss}
 
@@ -130,7 +135,7 @@ class ESRGAN(SuperResolutionGAN):
         fake_logits = self.discriminate(fake, batch)
         adversarial = relativistic_average_generator_loss(
             real_logits, fake_logits, global_batch_mean(real_logits), global_batch_mean(fake_logits))
-        pixel = l1_loss(fake, real)
+        pixel = self.pixel_loss(fake, real)
         per_example = self.adversarial_weight * adversarial + self.pixel_weight * pixel
         logs = {"g_adversarial": reduce_global_batch(adversarial), "g_pixel": reduce_global_batch(pixel)}
         if self.perceptual is not None:
