@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tfgan_zoo
-from tests.conftest import load_tiny
+from tests.conftest import REPO, load_tiny
 from tfgan_zoo.networks.semantic import instance_boundaries
 
 TINY = dict(num_classes=11, image_size=32, aspect_ratio=1.0, channels=1, ngf=4, n_downsample_global=2,
@@ -149,3 +149,30 @@ def test_bad_label_maps_say_what_is_expected():
     with pytest.raises(ValueError, match="one-hot|class ids"):
         m.task.split_batch(m, {"labels": np.zeros((1, 32, 32, 11), np.int32), "instances": labels,
                                "images": np.zeros((1, 32, 32, 1), np.float32)})
+
+
+def test_official_linear_decay_applied_per_player_update():
+    """`lr_constant_steps` / `lr_decay_steps` (the official --niter / --niter_decay, in updates): the rate each
+    optimizer applies after t updates is 2e-4 until t = constant, then 2e-4 · (1 − (t − constant) / decay), 0 after;
+    the Cityscapes configs carry the official 100 + 100 (512p) and 50 + 50 (1024p) epochs."""
+    from tests.contract.helpers import fixed_dataset
+
+    config = load_tiny("pix2pixhd")
+    m = tfgan_zoo.build_model("pix2pixhd", **{**TINY, "lr_constant_steps": 2, "lr_decay_steps": 4})
+    m.compile()
+    optimizers = [m.player_optimizers[p] for p in ("generator", "discriminator")]
+    m.fit(fixed_dataset(m, config), steps_per_epoch=3, epochs=1, verbose=0)
+    for opt in optimizers:
+        assert int(opt.iterations) == 3
+        np.testing.assert_allclose(float(opt.learning_rate), 2e-4 * (1 - 1 / 4), rtol=1e-6)  # after 3 updates
+        schedule = opt._learning_rate
+        np.testing.assert_allclose([float(schedule(t)) for t in (0, 2, 4, 6, 9)], [2e-4, 2e-4, 1e-4, 0.0, 0.0],
+                                   atol=1e-10)
+    constant = tfgan_zoo.build_model("pix2pixhd", **TINY)
+    constant.compile()
+    assert float(constant.player_optimizers["generator"].learning_rate) == pytest.approx(2e-4)
+    for name, epochs in (("pix2pixhd_cityscapes_512", 100), ("pix2pixhd_cityscapes_1024", 50)):
+        params = tfgan_zoo.load_config(f"{REPO}/zoo_configs/pix2pixhd/{name}.yaml").model.params
+        assert params["lr_constant_steps"] == params["lr_decay_steps"] == epochs * 2975
+    with pytest.raises(ValueError, match="lr_decay_steps"):
+        tfgan_zoo.build_model("pix2pixhd", **{**TINY, "lr_decay_steps": -1})

@@ -10,6 +10,7 @@ from tfgan_zoo.base.semantic import SemanticSynthesisGAN
 from tfgan_zoo.models.pix2pixhd import pix2pixhd_networks
 from tfgan_zoo.networks.semantic import build_multiscale_discriminator
 from tfgan_zoo.registry import register_model
+from tfgan_zoo.utils.schedules import ConstantThenLinearDecay
 
 
 @register_model("pix2pixhd")
@@ -45,7 +46,10 @@ class Pix2PixHD(SemanticSynthesisGAN):
         fm_weight, perceptual_weight: λ_feat and λ_vgg (10, 10). perceptual_network: 'vgg19' or 'digits';
             perceptual_weights_path: Keras' VGG19 notop `.h5` (or $TFGAN_ZOO_VGG19_WEIGHTS).
         fix_global_steps, pretrained_global: the second training stage (see above).
-        learning_rate, beta_1, beta_2: Adam. seed: training noise seed.
+        learning_rate, beta_1, beta_2: Adam. lr_constant_steps, lr_decay_steps: with `lr_decay_steps` > 0 each
+            player's rate stays at `learning_rate` for `lr_constant_steps` of its updates, then falls linearly to 0
+            over `lr_decay_steps` (the official `--niter` / `--niter_decay` in updates); 0 keeps it constant.
+        seed: training noise seed.
 
     Example:
         >>> import tfgan_zoo
@@ -102,6 +106,8 @@ class Pix2PixHD(SemanticSynthesisGAN):
         learning_rate=2e-4,
         beta_1=0.5,
         beta_2=0.999,
+        lr_constant_steps=0,
+        lr_decay_steps=0,
         seed=None,
         **kwargs,
     ):
@@ -117,6 +123,10 @@ class Pix2PixHD(SemanticSynthesisGAN):
         self.perceptual_network, self.perceptual_weights_path = perceptual_network, perceptual_weights_path
         self.fix_global_steps, self.pretrained_global = int(fix_global_steps), pretrained_global
         self.learning_rate, self.beta_1, self.beta_2 = learning_rate, beta_1, beta_2
+        if int(lr_constant_steps) < 0 or int(lr_decay_steps) < 0:
+            raise ValueError(f"lr_constant_steps and lr_decay_steps must be >= 0, got {lr_constant_steps} and "
+                             f"{lr_decay_steps}.")
+        self.lr_constant_steps, self.lr_decay_steps = int(lr_constant_steps), int(lr_decay_steps)
         self._check_shape()
         self._build_perceptual()
         if feat_num and not use_instances:
@@ -138,6 +148,15 @@ class Pix2PixHD(SemanticSynthesisGAN):
         if pretrained_global:
             self.load_global_generator(pretrained_global)
         self._finish_init()
+
+    optimizer_params = SemanticSynthesisGAN.optimizer_params + ("lr_constant_steps", "lr_decay_steps")
+
+    def make_optimizer(self, player, learning_rate=None):
+        """Adam from the constructor; with `lr_decay_steps` the official schedule: constant for `lr_constant_steps`
+        updates of the player, then linear to 0 (`niter` / `niter_decay`)."""
+        if self.lr_decay_steps and learning_rate is None:
+            learning_rate = ConstantThenLinearDecay(self.learning_rate, self.lr_constant_steps, self.lr_decay_steps)
+        return super().make_optimizer(player, learning_rate)
 
     # ------------------------------------------------------------------------------------------- players, inputs
     def player_models(self):
