@@ -85,3 +85,28 @@ def test_bad_label_range_is_refused():
     m, _ = build_tiny("sngan")
     with pytest.raises(ValueError, match=r"\[0, 10\)"):
         m.generate(2, labels=[3, 10])
+
+
+def test_official_linear_shift_counted_in_generator_updates():
+    """sngan_projection's `LinearShift('alpha', (2e-4, 0), (iteration_decay_start, iteration))` on both optimizers,
+    keyed to the updater's iterations = generator updates: G's rate after t updates and D's after n_critic·t."""
+    from tests.contract.helpers import fixed_dataset
+
+    tiny = tfgan_zoo.load_config("zoo_configs/sngan/sngan_tiny.yaml")
+    tiny.model.params.update(lr_decay_start=1, lr_decay_steps=4)
+    m = tfgan_zoo.build_model(tiny)
+    m.compile()
+    g, d = m.player_optimizers["generator"], m.player_optimizers["discriminator"]
+    m.fit(fixed_dataset(m, tiny), steps_per_epoch=3, epochs=1, verbose=0)
+    n = m.n_critic
+    assert int(g.iterations) == 3 and int(d.iterations) == 3 * n
+    np.testing.assert_allclose(float(g.learning_rate), 2e-4 * (1 - 2 / 4), rtol=1e-6)
+    np.testing.assert_allclose(float(d.learning_rate), 2e-4 * (1 - 2 / 4), rtol=1e-6)  # same generator-update clock
+    np.testing.assert_allclose([float(g._learning_rate(t)) for t in (0, 1, 3, 5, 8)], [2e-4, 2e-4, 1e-4, 0, 0],
+                               atol=1e-10)
+    cifar = tfgan_zoo.load_config("zoo_configs/sngan/sngan_cifar10_32.yaml").model.params
+    imagenet = tfgan_zoo.load_config("zoo_configs/sngan/sngan_imagenet_128.yaml").model.params
+    assert (cifar["lr_decay_start"], cifar["lr_decay_steps"]) == (0, 50000)
+    assert (imagenet["lr_decay_start"], imagenet["lr_decay_steps"]) == (400000, 50000)
+    with pytest.raises(ValueError, match="lr_decay_steps"):
+        tfgan_zoo.build_model("zoo_configs/sngan/sngan_tiny.yaml", lr_decay_steps=-1)

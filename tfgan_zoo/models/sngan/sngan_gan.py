@@ -4,6 +4,7 @@
 from tfgan_zoo.base.projection import ProjectionGAN
 from tfgan_zoo.models.sngan import sngan_networks
 from tfgan_zoo.registry import register_model
+from tfgan_zoo.utils.schedules import ConstantThenLinearDecay
 
 
 @register_model("sngan")
@@ -25,6 +26,10 @@ class SNGAN(ProjectionGAN):
         n_critic: D steps per G step (5); each uses its own slice of a `fit` batch of n_critic × batch_size.
         adversarial_loss: 'hinge' (the paper's choice for the projection model) or any name in `tfgan_zoo.losses`.
         learning_rate, beta_1, beta_2: Adam for both players (2e-4, 0.0, 0.9).
+        lr_decay_start, lr_decay_steps: the official `LinearShift` of both Adam rates to 0: constant for
+            `lr_decay_start` generator updates, then linear to 0 over `lr_decay_steps` more (CIFAR-10: 0 and 50,000;
+            ImageNet: 400,000 and 50,000). D's schedule is keyed to the same generator updates (n_critic× its own
+            updates). `lr_decay_steps=0` keeps the rates constant.
         ema_decay, ema_start: optional EMA generator for inference (not in the paper; None = off).
         ortho_beta: orthogonal regularization of G (0 = off, as in the paper).
         seed: seed of the training-time noise.
@@ -48,6 +53,16 @@ class SNGAN(ProjectionGAN):
                         "(measured on the tiny config with randomized weights: max 0.227, 32.0 dB)"},
     }
 
+    optimizer_params = ProjectionGAN.optimizer_params + ("lr_decay_start", "lr_decay_steps")
+
+    def make_optimizer(self, player, learning_rate=None):
+        """Adam; with `lr_decay_steps` the official linear shift to 0, counted in generator updates."""
+        if self.lr_decay_steps and learning_rate is None:
+            per = self.n_critic if player == "discriminator" else 1
+            learning_rate = ConstantThenLinearDecay(self.learning_rate, self.lr_decay_start * per,
+                                                    self.lr_decay_steps * per)
+        return super().make_optimizer(player, learning_rate)
+
     def __init__(
         self,
         latent_dim=128,
@@ -64,6 +79,8 @@ class SNGAN(ProjectionGAN):
         learning_rate=2e-4,
         beta_1=0.0,
         beta_2=0.9,
+        lr_decay_start=0,
+        lr_decay_steps=0,
         ema_decay=None,
         ema_start=0,
         ortho_beta=0.0,
@@ -85,6 +102,10 @@ class SNGAN(ProjectionGAN):
         self.learning_rate = learning_rate
         self.beta_1 = beta_1
         self.beta_2 = beta_2
+        if int(lr_decay_start) < 0 or int(lr_decay_steps) < 0:
+            raise ValueError(f"lr_decay_start and lr_decay_steps must be >= 0, got {lr_decay_start} and "
+                             f"{lr_decay_steps}.")
+        self.lr_decay_start, self.lr_decay_steps = int(lr_decay_start), int(lr_decay_steps)
         self.ema_decay = ema_decay
         self.ema_start = ema_start
         self.ortho_beta = ortho_beta
