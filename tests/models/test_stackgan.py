@@ -145,8 +145,25 @@ def test_stage1_preset_follows_the_text_and_carries_into_stage2():
     assert report["digit_accuracy"] >= 0.5 and report["thick_over_thin"] >= 0.7
     assert report["stage1_fid"] < 20.0
     config = tfgan_zoo.load_config("zoo_configs/stackgan/stackgan_digits_64.yaml")
-    config.model.params["stage1_weights"] = str(ASSETS / "stackgan_digits_16")  # a preset folder
-    stage2 = tfgan_zoo.build_model(config)
+    assert config.model.params["stage1_weights"] == "stackgan_digits_16"  # a shipped preset's name
     emb = model.encode_text(["a thick seven"])
-    z = stage2.latents_for(1, 4).numpy()
-    np.testing.assert_allclose(stage2.stage1_images(z, emb), model.generate_from_text(emb, seed=4), atol=1e-5)
+    for source in ("stackgan_digits_16", str(ASSETS / "stackgan_digits_16")):  # ... or its folder
+        config.model.params["stage1_weights"] = source
+        stage2 = tfgan_zoo.build_model(config)
+        z = stage2.latents_for(1, 4).numpy()
+        np.testing.assert_allclose(stage2.stage1_images(z, emb), model.generate_from_text(emb, seed=4), atol=1e-5)
+
+
+def test_player_learning_rates_and_their_halving():
+    """`g_learning_rate` / `d_learning_rate` (None: the shared `learning_rate`, as the official code) and
+    `lr_decay_steps` halving each player's own rate: the rates the optimizers apply at given updates."""
+    model, _ = _tiny(g_learning_rate=1e-3, lr_decay_steps=600)
+    g, d = model.player_optimizers["generator"], model.player_optimizers["discriminator"]
+    np.testing.assert_allclose([float(g._learning_rate(t)) for t in (0, 599, 600, 1200)], [1e-3, 1e-3, 5e-4, 2.5e-4],
+                               rtol=1e-6)
+    np.testing.assert_allclose([float(d._learning_rate(t)) for t in (0, 600)], [2e-4, 1e-4], rtol=1e-6)
+    shared, _ = _tiny()
+    assert [float(o.learning_rate) for o in shared.player_optimizers.values()] == pytest.approx([2e-4, 2e-4])
+    assert shared.get_config()["g_learning_rate"] is None
+    preset = tfgan_zoo.load_config("zoo_configs/stackgan/stackgan_digits_64.yaml").model.params
+    assert (preset["g_learning_rate"], preset.get("d_learning_rate"), preset["lr_decay_steps"]) == (1e-3, None, 600)

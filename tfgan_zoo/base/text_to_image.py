@@ -65,7 +65,10 @@ class TextToImageGAN(BaseGAN):
         updates (both papers halve it every 100 epochs)."""
         steps = int(getattr(self, "lr_decay_steps", 0) or 0)
         if steps and learning_rate is None:
-            learning_rate = keras.optimizers.schedules.ExponentialDecay(self.learning_rate, steps, 0.5, staircase=True)
+            base = getattr(self, f"{player[0]}_learning_rate", None) if player in ("generator", "discriminator") \
+                else None
+            learning_rate = keras.optimizers.schedules.ExponentialDecay(
+                self.learning_rate if base is None else base, steps, 0.5, staircase=True)
         return super().make_optimizer(player, learning_rate)
 
     def build_text_encoder(self):

@@ -48,9 +48,10 @@ def main(argv=None):
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--weights_dtype", choices=("float32", "float16"), default="float16")
     p.add_argument("--verbose", type=int, default=2)
+    p.add_argument("--max_mb", type=float, default=0.8, help="refuse a weights file larger than this (MB)")
     args = p.parse_args(argv)
     path = build_text_to_image_preset(args.config, args.steps, args.name, args.out_dir, args.workdir, args.set,
-                                      verbose=args.verbose, weights_dtype=args.weights_dtype)
+                                      max_mb=args.max_mb, verbose=args.verbose, weights_dtype=args.weights_dtype)
     print(path)
 
 

@@ -49,10 +49,14 @@ class StackGAN(TextToImageGAN):
             as the official code, which shares GF_DIM between the stages).
         kl_weight: λ of the KL term (1 in the paper; 2 in the official configurations).
         stage1_weights: Stage-II only: the trained Stage-I StackGAN of the same settings: its run's checkpoints
-            folder, a `.weights.h5` / `.keras` file, or a preset folder; '' leaves Stage-I as initialized (tests).
+            folder, a `.weights.h5` / `.keras` file, a preset folder or a shipped preset's name
+            ('stackgan_digits_16'); '' leaves Stage-I as initialized (tests).
         text_encoder: a shipped text encoder built into the generator ('digit_captions_text_encoder') or ''.
         learning_rate, beta_1: Adam (2e-4, 0.5); `lr_decay_steps`: halve the learning rate every that many updates
             (the paper: every 100 epochs); 0 keeps it constant.
+        g_learning_rate, d_learning_rate: a player's own learning rate (None: `learning_rate`, as the official code,
+            which shares it). The offline digits Stage-II preset sets G to 1e-3: at 2e-4 its G never left the grey
+            output of its N(0, 0.02) initialisation before D separated real from fake (docs/RECIPES.md).
         seed: seed of the training-time noise.
 
     Example:
@@ -99,6 +103,8 @@ class StackGAN(TextToImageGAN):
         learning_rate=2e-4,
         beta_1=0.5,
         lr_decay_steps=0,
+        g_learning_rate=None,
+        d_learning_rate=None,
         seed=None,
         **kwargs,
     ):
@@ -113,6 +119,7 @@ class StackGAN(TextToImageGAN):
         self.stage1_base_filters = stage1_base_filters
         self.kl_weight, self.stage1_weights, self.text_encoder = kl_weight, stage1_weights, text_encoder
         self.learning_rate, self.beta_1, self.lr_decay_steps = learning_rate, beta_1, lr_decay_steps
+        self.g_learning_rate, self.d_learning_rate = g_learning_rate, d_learning_rate
         self.latent_dim = z_dim + stage * condition_dim
         stage1_size = image_size if stage == 1 else image_size // 4
         self.stage1_generator = stackgan_networks.build_stage1_generator(z_dim, embedding_dim, condition_dim,
@@ -142,11 +149,18 @@ class StackGAN(TextToImageGAN):
     # ------------------------------------------------------------------------------------------ stages
     def load_stage1(self, source):
         """Copies the generator of a trained Stage-I StackGAN into this Stage-II model's frozen Stage-I. `source`: its
-        training run's checkpoints folder (or a `tf.train` prefix), a `.weights.h5` or a `.keras` file (a preset's
-        folder holds its `model.weights.h5`)."""
+        training run's checkpoints folder (or a `tf.train` prefix), a `.weights.h5` or a `.keras` file, a preset's
+        folder (it holds `model.weights.h5`) or a shipped preset's name (its weights' sha256 checked)."""
         import os
 
         source = os.fspath(source)
+        from tfgan_zoo.pretrained import presets
+
+        if source in presets.list_presets() and not presets._looks_like_path(source):  # a shipped preset's name
+            folder, _ = presets._locate(source, None)
+            presets._verify(folder / presets.read_preset(folder)["weights"]["file"],
+                            presets.read_preset(folder)["weights"]["sha256"], f"preset {source!r}")
+            source = str(folder)
         if os.path.isdir(source) and os.path.exists(os.path.join(source, "model.weights.h5")):
             source = os.path.join(source, "model.weights.h5")  # a preset folder
         if not (os.path.exists(source) or os.path.exists(f"{source}.index")):
