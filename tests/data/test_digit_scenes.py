@@ -108,7 +108,16 @@ def test_ade20k_folder_layout_and_build_dataset(tmp_path):
 def test_semantic_sources_refuse_other_tasks():
     config = DataConfig(source="digit_scenes", image_size=32, channels=1)
     with pytest.raises(ValueError, match="label map"):
-        build_dataset(config, tasks.UNCONDITIONAL, batch_size=2)
+        build_dataset(config, tasks.CLASS_CONDITIONAL, batch_size=2)
+    with pytest.raises(ValueError, match="label map"):
+        build_dataset(DataConfig(source="cityscapes", path="/nonexistent", image_size=32, channels=1),
+                      tasks.UNCONDITIONAL, batch_size=2)
+    # an unconditional GAN learns the scene images alone (the scene generator of GAN Dissection)
+    images, n = build_dataset(DataConfig(source="digit_scenes", image_size=32, channels=1, max_examples=8,
+                                         shuffle_buffer=0), tasks.UNCONDITIONAL, batch_size=4)
+    batch = next(iter(images))
+    assert n == 8 and batch.shape == (4, 32, 32, 1)
+    np.testing.assert_allclose(batch.numpy(), load_digit_scenes(32, 1, "train", num_scenes=8)["images"][:4])
     batches, n = build_dataset(DataConfig(source="digit_scenes", image_size=32, channels=1, max_examples=8),
                                tasks.SEMANTIC_SYNTHESIS, batch_size=4)
     assert n == 8 and set(next(iter(batches))) == {"labels", "instances", "images"}

@@ -214,16 +214,21 @@ def ade20k_dataset(root, split="training", image_size=256, channels=3, aspect_ra
 
 def semantic_dataset(c, task, seed=0, repeat=True, aspect_ratio=None):
     """The unbatched training dataset of a semantic-synthesis model from a `DataConfig`: `(dataset, n)`. Folder
-    images are `data.image_size` high and `aspect_ratio` × as wide (default: Cityscapes 2, ADE20K 1)."""
+    images are `data.image_size` high and `aspect_ratio` × as wide (default: Cityscapes 2, ADE20K 1). An
+    unconditional model on `digit_scenes` gets the scene images alone."""
     import tensorflow as tf
 
-    if not getattr(task, "semantic", False):
-        raise ValueError(f"data.source {c.source!r} gives (label map, instance map, image) triples; a {task.name} "
-                         f"model needs another source. {task.data_hint}")
+    # an unconditional GAN learns the scene images alone (GAN Dissection's scene generators: the maps judge it)
+    images_only = (c.source == "digit_scenes" and not getattr(task, "semantic", False)
+                   and tuple(task.batch_keys) == ("images",))
+    if not getattr(task, "semantic", False) and not images_only:
+        raise ValueError(f"data.source {c.source!r} gives (label map, instance map, image) triples (images alone "
+                         f"for an unconditional model from digit_scenes); a {task.name} model needs another source. "
+                         f"{task.data_hint}")
     if c.source == "digit_scenes":
         split = c.split if c.split in ("train", "test", "all") else "train"
         scenes = load_digit_scenes(c.image_size, c.channels, split, num_scenes=c.max_examples or None, seed=0)
-        ds = tf.data.Dataset.from_tensor_slices(scenes)
+        ds = tf.data.Dataset.from_tensor_slices(scenes["images"] if images_only else scenes)
         n = len(scenes["images"])
     elif c.source in ("cityscapes", "ade20k"):
         if not c.path:

@@ -63,3 +63,30 @@ def semantic_report(model, num_scenes: int = 200, seed: int = 0, untrained=None,
         report["styles"] = {"miou": [synthesis_scores(o, labels, segmenter)["miou"] for o in outs],
                             "mean_abs_difference": float(np.abs(outs[0] - outs[1]).mean())}
     return report
+
+
+def scene_generation_report(model, num_samples: int = 500, seed: int = 0) -> dict:
+    """How an unconditional generator of digit scenes (e.g. `dcgan_digit_scenes_32`) matches the held-out scenes,
+    read by the shipped scene segmenter: the scene FID of `num_samples` samples against as many held-out scenes, the
+    share of pixels segmented as each digit (generated and real), and how many digit classes an image holds (a
+    class counts when it covers at least 8 pixels, about a third of the smallest digit's ink)."""
+    segmenter = load_scene_segmenter()
+    _, size, _, channels = (int(d) if d else 0 for d in model.generator.output.shape)
+    real = load_digit_scenes(size, channels, "test")["images"]
+    real = real[np.random.default_rng(seed).permutation(len(real))[:num_samples]]
+    fake = np.concatenate([np.asarray(model.generator(model.latents_for(min(100, num_samples - i), seed=seed + i),
+                                                      training=False), np.float32)
+                           for i in range(0, num_samples, 100)])
+
+    def shares(images):
+        seg = segmenter.segment(images, size=size)
+        counts = np.stack([(seg == c).reshape(len(seg), -1).sum(-1) for c in range(1, segmenter.num_classes)], 1)
+        return {"digit_pixel_share": {str(d): float(counts[:, d].sum() / seg.size) for d in range(10)},
+                "classes_per_image": float((counts >= 8).sum(1).mean())}
+
+    generated, held_out = shares(fake), shares(real)
+    ratio = [generated["digit_pixel_share"][d] / max(held_out["digit_pixel_share"][d], 1e-9) for d in map(str, range(10))]
+    return {"num_samples": int(num_samples),
+            "scene_fid": float(fid_from_features(segmenter.features(real), segmenter.features(fake))),
+            "generated": generated, "real": held_out, "min_share_ratio": float(min(ratio)),
+            "segmenter": {"sha256": segmenter.config["sha256"], "test_miou": segmenter.config.get("test_miou")}}
