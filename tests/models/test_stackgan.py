@@ -189,7 +189,8 @@ def test_stage2_preset_sharpens_stage1_and_follows_the_text():
 
 def test_stage2_cascade_converts_to_tflite(tmp_path):
     """The exported Stage-I + Stage-II cascade (from embeddings) runs in the LiteRT interpreter: float32 within 1e-4
-    of the SavedModel (measured 1.5e-6), dynamic-range within the class's declared bound (measured 0.055)."""
+    of the SavedModel (measured 1.5e-6), dynamic-range within the class's declared bound (measured max 0.134,
+    44.9 dB)."""
     from export.tflite import convert_tflite, tflite_report
     from tfgan_zoo.export.saved_model import export_saved_model
 

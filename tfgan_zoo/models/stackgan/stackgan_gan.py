@@ -74,10 +74,12 @@ class StackGAN(TextToImageGAN):
 
     loss_names = TextToImageGAN.loss_names + ("g_kl",)
     tflite_quantization_bounds = {
-        "dynamic": {"max_abs_error": 0.1, "min_psnr_db": 42.0,
+        "dynamic": {"max_abs_error": 0.25, "min_psnr_db": 40.0,
                     "why": "the quantized Conditioning Augmentation dense layer's log σ² is exponentiated, so its "
                            "weight rounding is amplified before it reaches every pixel (tiny config, randomized "
-                           "weights: max 0.035, 50.6 dB in some runs, above the zoo's 0.03 default; ~3x headroom)"},
+                           "weights: max 0.035, 50.6 dB in some runs, above the zoo's 0.03 default), and a Stage-II "
+                           "cascade stacks two quantized generators (stackgan_digits_64: max 0.134, mean 0.0055, "
+                           "44.9 dB; ~2x headroom)"},
         "int8": {"max_abs_error": 0.3, "min_psnr_db": 32.0,
                  "why": "Conditioning Augmentation feeds μ + σ·ε (σ = exp(½ log σ²) of a quantized dense layer) into "
                         "the first dense layer, so 8-bit error of the exponentiated σ and of the text projection "
