@@ -88,13 +88,18 @@ def test_psnr_stage_l1_and_interpolation():
         interpolate(other, gan, 0.5)
 
 
-def test_ragan_generator_step_uses_the_real_batch():
-    model = _tiny("gan", 4)
+def _compiled_gan_and_batch(seed, batch_size):
+    """A compiled tiny GAN-stage ESRGAN and one (LR, HR) batch of the tiny config's data at 32²."""
+    model = _tiny("gan", seed)
     model.compile()
     cfg = load_tiny("esrgan")
     cfg.data.image_size = 32
-    lr, hr = next(iter(build_dataset(cfg.data, model.task, 2)[0]))
-    batch = {"low_res": lr, "high_res": hr}
+    lr, hr = next(iter(build_dataset(cfg.data, model.task, batch_size)[0]))
+    return model, lr, hr, {"low_res": lr, "high_res": hr}
+
+
+def test_ragan_generator_step_uses_the_real_batch():
+    model, lr, hr, batch = _compiled_gan_and_batch(4, 2)
     loss_a, logs = model.generator_objective(batch, lr)
     loss_b, _ = model.generator_objective({"low_res": lr, "high_res": tf.reverse(hr, [1])}, lr)
     assert {"g_adversarial", "g_pixel", "g_perceptual", "g_loss"} <= set(logs)
@@ -134,12 +139,7 @@ def test_ragan_discriminator_gradient_treats_the_other_batch_mean_as_a_constant(
     """BasicSR's D update: ½ BCE(C(x_r) − mean C(x_f), 1) with the fake prediction detached, plus
     ½ BCE(C(x_f) − mean C(x_r), 0) with the real prediction detached. The zoo's D gradient equals that one; letting
     the fake mean carry its gradient (the earlier code) gives another."""
-    model = _tiny("gan", 5)
-    model.compile()
-    cfg = load_tiny("esrgan")
-    cfg.data.image_size = 32
-    lr, hr = next(iter(build_dataset(cfg.data, model.task, 4)[0]))
-    batch = {"low_res": lr, "high_res": hr}
+    model, lr, hr, batch = _compiled_gan_and_batch(5, 4)
     fake = model.generator(lr, training=False)
     variables = model.discriminator.trainable_variables
 
