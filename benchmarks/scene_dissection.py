@@ -2,14 +2,16 @@
 
     python benchmarks/scene_dissection.py [--preset dcgan_digit_scenes_32] [--layer up1_relu] [--record]
 
-Dissects the layer on 500 samples with the shipped scene segmenter, chooses each class's insertion (number of top-IoU
-units and value scale) on 200 other samples, and measures on 300 held-out samples (`tfgan_zoo.interactive.
-scene_dissection.scene_dissection_report`): the fraction of the class's segmented area that ablating its top-IoU units removes
-(the fewest that remove 75 % on the selection samples; and what they remove of the other digits' area), and how often
-inserting the chosen units in the central 16² region makes the class cover ≥ 10 % of it where it covered less
-before (units ranked by IoU or by their single-unit causal effect, k and value scale chosen on the selection
-samples, then two greedy unit additions). `--record` writes the report into the preset's
-`metadata.dissection` (the tests and the studio read the chosen insertions from there).
+Dissects the layer on 500 samples with the shipped scene segmenter, chooses each class's insertion on 200 other
+samples (units ranked by IoU or by their single-unit causal effect; the number of units and the value scale chosen
+by the appears-rate; then two greedy unit additions) and measures on 300 held-out samples
+(`tfgan_zoo.interactive.scene_dissection.scene_dissection_report`): the fraction of the class's segmented area that
+ablating its top-IoU units removes (the fewest that remove 75 % on the selection samples) and what they remove of
+the other digits' area; how often inserting the chosen units in the central 16² region makes the segmenter read the
+class on >= 10 % of it where it read less before; and the inked fraction of the region after the insertion, next
+to that of real scenes with the digit there. `--record` writes the report into the preset's `metadata.dissection`
+(the tests read the chosen insertions from there); `--figure PATH` draws 6 held-out samples and each digit's
+insertion. The inserted content is mostly texture the segmenter labels as the digit, not a legible digit (README).
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ import pytest
 
 from tfgan_zoo.interactive.dissection import LayerSplit, dissect
 from tfgan_zoo.interactive.scene_dissection import (
-    _Features,
     _ablation,
+    _Features,
     _insertion,
     central_region,
     scene_segmenter,

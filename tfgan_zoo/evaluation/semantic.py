@@ -85,7 +85,8 @@ def scene_generation_report(model, num_samples: int = 500, seed: int = 0) -> dic
                 "classes_per_image": float((counts >= 8).sum(1).mean())}
 
     generated, held_out = shares(fake), shares(real)
-    ratio = [generated["digit_pixel_share"][d] / max(held_out["digit_pixel_share"][d], 1e-9) for d in map(str, range(10))]
+    ratio = [generated["digit_pixel_share"][d] / max(held_out["digit_pixel_share"][d], 1e-9)
+             for d in map(str, range(10))]
     return {"num_samples": int(num_samples),
             "scene_fid": float(fid_from_features(segmenter.features(real), segmenter.features(fake))),
             "generated": generated, "real": held_out, "min_share_ratio": float(min(ratio)),
