@@ -348,7 +348,7 @@ def inference_section(args):
 # ------------------------------------------------------------------------------------------------ families
 def family_configs(name, which):
     """(kind, path) of a family's configs: 'tiny' = <name>_tiny.yaml; 'published' = the paper configs (neither
-    tiny nor a bundled-digits config)."""
+    tiny nor a config of the bundled offline data: digits, digit scenes, photos)."""
     folder = os.path.join(REPO, "zoo_configs", name)
     out = []
     if "tiny" in which:
@@ -356,7 +356,7 @@ def family_configs(name, which):
     if "published" in which:
         for p in sorted(glob.glob(os.path.join(folder, "*.yaml"))):
             base = os.path.basename(p)
-            if base.endswith("_tiny.yaml") or "_digits" in base:
+            if base.endswith("_tiny.yaml") or any(k in base for k in ("_digit", "_photos")):
                 continue
             out.append(("published", p))
     return out
