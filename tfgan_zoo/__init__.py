@@ -47,6 +47,13 @@ def build_model(name_or_config, **overrides):
     unknown = sorted(set(params) - set(valid))
     if unknown:
         raise ConfigError(f"Unknown argument(s) {unknown} for model {name!r}. Valid arguments: {', '.join(valid)}.")
+    for key in getattr(cls, "WEIGHTS_ARGUMENTS", ()):  # arguments naming another model's weights: a preset name
+        value = params.get(key)  # becomes that preset's verified weights file (families never import presets)
+        if isinstance(value, str) and value in list_presets():
+            from tfgan_zoo.pretrained.presets import _looks_like_path, preset_weights_file
+
+            if not _looks_like_path(value):
+                params[key] = str(preset_weights_file(value))
     return cls(**params)
 
 

@@ -381,6 +381,22 @@ def _locate(spec: str, cache_dir: Path | None) -> tuple[Path, str | None]:
     return _locate_registered(get_preset_spec(str(spec)), cache_dir)
 
 
+def preset_weights_file(name: str, cache_dir=None) -> Path:
+    """The verified weights file of a registered preset (its sha256 checked against the registry's pin, else the
+    preset's own record). Used where a model argument names the weights of another model (StackGAN Stage-II's
+    `stage1_weights`): `tfgan_zoo.build_model` and configs turn a preset name into this file.
+
+    Example:
+        >>> preset_weights_file("stackgan_digits_16").name
+        'model.weights.h5'
+    """
+    folder, pinned = _locate(get_preset_spec(name).name, cache_dir)
+    cfg = read_preset(folder)
+    weights = folder / cfg["weights"]["file"]
+    _verify(weights, pinned or cfg["weights"]["sha256"], f"preset {name!r}")
+    return weights
+
+
 def _locate_registered(entry: PresetSpec, cache_dir: Path) -> tuple[Path, str | None]:
     candidates = []
     if os.environ.get(PRESETS_ENV):

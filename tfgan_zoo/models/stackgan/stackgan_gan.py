@@ -72,6 +72,9 @@ class StackGAN(TextToImageGAN):
         Generative Adversarial Networks", ICCV 2017, arXiv:1612.03242 (official code: hanzhanggit/StackGAN-Pytorch).
     """
 
+    #: arguments that name another model's weights; `tfgan_zoo.build_model` turns a preset name there into the
+    #: preset's verified weights file.
+    WEIGHTS_ARGUMENTS = ("stage1_weights",)
     loss_names = TextToImageGAN.loss_names + ("g_kl",)
     tflite_quantization_bounds = {
         "dynamic": {"max_abs_error": 0.25, "min_psnr_db": 40.0,
@@ -152,22 +155,18 @@ class StackGAN(TextToImageGAN):
     def load_stage1(self, source):
         """Copies the generator of a trained Stage-I StackGAN into this Stage-II model's frozen Stage-I. `source`: its
         training run's checkpoints folder (or a `tf.train` prefix), a `.weights.h5` or a `.keras` file, a preset's
-        folder (it holds `model.weights.h5`) or a shipped preset's name (its weights' sha256 checked)."""
+        folder (it holds `model.weights.h5`). A shipped preset's name becomes its verified weights file in
+        `tfgan_zoo.build_model` and configs (`WEIGHTS_ARGUMENTS`), a layer above the families."""
         import os
 
         source = os.fspath(source)
-        from tfgan_zoo.pretrained import presets
-
-        if source in presets.list_presets() and not presets._looks_like_path(source):  # a shipped preset's name
-            folder, _ = presets._locate(source, None)
-            presets._verify(folder / presets.read_preset(folder)["weights"]["file"],
-                            presets.read_preset(folder)["weights"]["sha256"], f"preset {source!r}")
-            source = str(folder)
         if os.path.isdir(source) and os.path.exists(os.path.join(source, "model.weights.h5")):
             source = os.path.join(source, "model.weights.h5")  # a preset folder
         if not (os.path.exists(source) or os.path.exists(f"{source}.index")):
             raise ValueError(f"stage1_weights {source!r} does not exist. Give the Stage-I run's checkpoints folder, a "
-                             ".weights.h5 / .keras file, or a preset folder.")
+                             ".weights.h5 / .keras file or a preset folder; a shipped preset's name works through "
+                             "tfgan_zoo.build_model / a config, or pass "
+                             "tfgan_zoo.pretrained.presets.preset_weights_file(name).")
         try:
             if source.endswith(".keras"):
                 stage1 = keras.saving.load_model(source)
