@@ -4,8 +4,10 @@ next to the same scores of the real images (the segmenter's ceiling) and of an u
 configuration (the floor); plus the "scene FID", a Fréchet distance between real and synthesized held-out scenes in
 the segmenter's pooled features (as digits FID uses the digits classifier).
 
-    >>> report = semantic_report(model, num_scenes=200)   # doctest: +SKIP
-    >>> report["synthesized"]["miou"], report["real"]["miou"], report["untrained"]["miou"]   # doctest: +SKIP
+    >>> import tfgan_zoo
+    >>> report = semantic_report(tfgan_zoo.from_preset("pix2pixhd_digits_scenes_32"), num_scenes=20, untrained=False)
+    >>> report["synthesized"]["miou"] > 0.3, report["real"]["miou"] > 0.3   # 0.475 and 0.590 on 200 scenes
+    (True, True)
 """
 
 from __future__ import annotations
