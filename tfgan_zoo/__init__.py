@@ -47,13 +47,14 @@ def build_model(name_or_config, **overrides):
     unknown = sorted(set(params) - set(valid))
     if unknown:
         raise ConfigError(f"Unknown argument(s) {unknown} for model {name!r}. Valid arguments: {', '.join(valid)}.")
-    for key in getattr(cls, "WEIGHTS_ARGUMENTS", ()):  # arguments naming another model's weights: a preset name
-        value = params.get(key)  # becomes that preset's verified weights file (families never import presets)
-        if isinstance(value, str) and value in list_presets():
-            from tfgan_zoo.pretrained.presets import _looks_like_path, preset_weights_file
+    # arguments naming another model's weights: a preset name there becomes that preset's verified weights file
+    # (resolved here because families never import the presets layer)
+    weights_arguments = [k for k in getattr(cls, "WEIGHTS_ARGUMENTS", ()) if k in params]
+    if weights_arguments:
+        from tfgan_zoo.pretrained.presets import resolve_weights_argument
 
-            if not _looks_like_path(value):
-                params[key] = str(preset_weights_file(value))
+        for key in weights_arguments:
+            params[key] = resolve_weights_argument(params[key])
     return cls(**params)
 
 

@@ -381,20 +381,41 @@ def _locate(spec: str, cache_dir: Path | None) -> tuple[Path, str | None]:
     return _locate_registered(get_preset_spec(str(spec)), cache_dir)
 
 
+def _verified_preset(spec, cache_dir=None) -> tuple[Path, dict, Path]:
+    """(folder, parsed preset.json, weights file) of a preset name, folder or URL, its weights checked against the
+    registry's pin (else the preset's own record)."""
+    folder, pinned = _locate(str(spec), cache_dir)
+    cfg = read_preset(folder)
+    if pinned and cfg["weights"]["sha256"] != pinned:
+        raise PresetError(
+            f"{folder / PRESET_FILE} declares weights sha256 {cfg['weights']['sha256']} but the registry pins {pinned} "
+            f"for {spec!r}; the folder is not the registered preset."
+        )
+    weights = folder / cfg["weights"]["file"]
+    if not weights.is_file():
+        raise PresetError(f"Preset folder {folder} lacks its weights file {cfg['weights']['file']!r}.")
+    _verify(weights, pinned or cfg["weights"]["sha256"], f"preset {cfg.get('name', spec)!r}")
+    return folder, cfg, weights
+
+
 def preset_weights_file(name: str, cache_dir=None) -> Path:
-    """The verified weights file of a registered preset (its sha256 checked against the registry's pin, else the
-    preset's own record). Used where a model argument names the weights of another model (StackGAN Stage-II's
-    `stage1_weights`): `tfgan_zoo.build_model` and configs turn a preset name into this file.
+    """The verified weights file of a preset (name, folder or URL; sha256 checked as `from_preset` does). Used where
+    a model argument names the weights of another model (StackGAN Stage-II's `stage1_weights`).
 
     Example:
         >>> preset_weights_file("stackgan_digits_16").name
         'model.weights.h5'
     """
-    folder, pinned = _locate(get_preset_spec(name).name, cache_dir)
-    cfg = read_preset(folder)
-    weights = folder / cfg["weights"]["file"]
-    _verify(weights, pinned or cfg["weights"]["sha256"], f"preset {name!r}")
-    return weights
+    return _verified_preset(name, cache_dir)[2]
+
+
+def resolve_weights_argument(value):
+    """`value` of a model argument that names another model's weights (a class's `WEIGHTS_ARGUMENTS`): a registered
+    preset's name becomes its verified weights file (`preset_weights_file`); anything else (a path) is returned as
+    it is. A name means the registered preset by the same rule as `from_preset` (`./name` is a folder)."""
+    if isinstance(value, str) and value in _PRESETS and not _looks_like_path(value):
+        return str(preset_weights_file(value))
+    return value
 
 
 def _locate_registered(entry: PresetSpec, cache_dir: Path) -> tuple[Path, str | None]:
@@ -447,17 +468,7 @@ def from_preset(spec, cache_dir=None, compile: bool = False):
     """
     from tfgan_zoo.registry import get_model_class
 
-    folder, pinned = _locate(str(spec), cache_dir)
-    cfg = read_preset(folder)
-    if pinned and cfg["weights"]["sha256"] != pinned:
-        raise PresetError(
-            f"{folder / PRESET_FILE} declares weights sha256 {cfg['weights']['sha256']} but the registry pins {pinned} "
-            f"for {spec!r}; the folder is not the registered preset."
-        )
-    weights = folder / cfg["weights"]["file"]
-    if not weights.is_file():
-        raise PresetError(f"Preset folder {folder} lacks its weights file {cfg['weights']['file']!r}.")
-    _verify(weights, pinned or cfg["weights"]["sha256"], f"preset {cfg.get('name', spec)!r}")
+    _, cfg, weights = _verified_preset(spec, cache_dir)
     cls = get_model_class(cfg["model"])
     model = cls.from_config(dict(cfg["config"]))
     model.load_weights(str(weights))
