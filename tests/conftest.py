@@ -35,3 +35,26 @@ def two_cpus():
     devices = tf.config.list_logical_devices("CPU")
     assert len(devices) >= 2, "the test session needs 2 logical CPU devices (tests/conftest.py sets them up)"
     return [d.name for d in devices[:2]]
+
+
+#: Folders whose tests run their graphs without Grappler's rewrites (remapper fusions, constant folding, layout and
+#: arithmetic rewrites). Nearly all of a model test's time is the first call of a freshly traced train step on a tiny
+#: model, and about half of that was Grappler optimising the graph before running it a step or two: measured for the
+#: tiny BigGAN-deep, a 2-step `fit` 68 s with it and 36 s without (this 2-core CPU, busy). The passes only make a
+#: graph faster, not compute something else, and these tiers check behaviour; everything else (training runs,
+#: shipped presets, export, serving, interactive, benchmarks) keeps TensorFlow's default optimizer, so the graphs
+#: users run stay tested with it.
+WITHOUT_GRAPPLER = ("tests/contract/", "tests/models/")
+
+
+@pytest.fixture(autouse=True)
+def _grappler_for_this_tier(request):
+    if not request.node.nodeid.startswith(WITHOUT_GRAPPLER):
+        yield
+        return
+    previous = tf.config.optimizer.get_experimental_options()
+    tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
+    try:
+        yield
+    finally:
+        tf.config.optimizer.set_experimental_options(previous)

@@ -52,8 +52,27 @@ def test_config_round_trip(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_fit_changes_every_player_with_finite_losses(name):
-    model, config = build_tiny(name)
+def test_seeded_fit_changes_every_player_reproducibly_and_saves(name, tmp_path):
+    """One pair of seeded models, so the costly first `fit` (tracing the train step) is paid twice, not five times:
+
+    * a fixed seed reproduces the starting weights and two training steps bit for bit, and no two same-shaped kernels
+      start equal (a shared module-level initializer once gave pix2pix's enc5/enc6/dec6 one kernel);
+    * two steps of `fit` report every declared loss, finite, change every player's weights and count 2 iterations;
+    * the trained model survives `.keras` and `.weights.h5` round trips with its optimizer state and noise seeds.
+    """
+    model, config = build_tiny(name, seed=5)
+    first = [v.numpy() for v in model.variables]
+    kernels = {}
+    for v in model.trainable_variables:
+        value = v.numpy()
+        if value.ndim >= 2 and value.size >= 16 and value.std() > 0:
+            key = (value.shape, value.tobytes())
+            assert key not in kernels, f"{name}: {v.path} starts equal to {kernels[key]}"
+            kernels[key] = v.path
+    again, _ = build_tiny(name, seed=5)
+    for a, v in zip(first, again.variables):
+        np.testing.assert_array_equal(a, v.numpy(), err_msg=f"{name}: {v.path} differs between two builds")
+
     before = {p: weights_snapshot(ms) for p, ms in model.player_models().items()}
     history = model.fit(fixed_dataset(model, config), steps_per_epoch=2, epochs=1, verbose=0).history
     assert set(model.loss_names) <= set(history)
@@ -68,28 +87,29 @@ def test_fit_changes_every_player_with_finite_losses(name):
         )
         assert changed, f"{name}: {player}'s weights did not change"
     assert int(model.optimizer.iterations.numpy()) == 2
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_same_seed_gives_the_same_weights_and_layers_their_own(name):
-    """A fixed seed reproduces the starting weights and one training step bit for bit, and no two same-shaped
-    kernels start equal (a shared module-level initializer once gave pix2pix's enc5/enc6/dec6 one kernel)."""
-    model, config = build_tiny(name, seed=5)
-    first = [v.numpy() for v in model.variables]
-    kernels = {}
-    for v in model.trainable_variables:
-        value = v.numpy()
-        if value.ndim >= 2 and value.size >= 16 and value.std() > 0:
-            key = (value.shape, value.tobytes())
-            assert key not in kernels, f"{name}: {v.path} starts equal to {kernels[key]}"
-            kernels[key] = v.path
-    again, _ = build_tiny(name, seed=5)
-    for a, v in zip(first, again.variables):
-        np.testing.assert_array_equal(a, v.numpy(), err_msg=f"{name}: {v.path} differs between two builds")
-    model.fit(fixed_dataset(model, config), steps_per_epoch=1, epochs=1, verbose=0)
-    again.fit(fixed_dataset(again, config), steps_per_epoch=1, epochs=1, verbose=0)
+    again.fit(fixed_dataset(again, config), steps_per_epoch=2, epochs=1, verbose=0)
     for v, w in zip(model.variables, again.variables):
-        np.testing.assert_array_equal(v.numpy(), w.numpy(), err_msg=f"{name}: {v.path} differs after one step")
+        np.testing.assert_array_equal(v.numpy(), w.numpy(), err_msg=f"{name}: {v.path} differs after two steps")
+
+    x = inference_inputs(model, 2)
+    expected = outputs(model, x)
+    path = os.path.join(tmp_path, f"{name}.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert type(loaded) is type(model)
+    np.testing.assert_allclose(outputs(loaded, x), expected, atol=1e-6)
+    # optimizer state travels with the .keras file, and so do the noise seeds (Keras' saving leaves them out)
+    assert int(loaded.optimizer.iterations.numpy()) == 2
+    seeds = [v.numpy().tolist() for v in model.variables if v.path.endswith("seed_generator_state")]
+    assert seeds == [v.numpy().tolist() for v in loaded.variables if v.path.endswith("seed_generator_state")]
+
+    wpath = os.path.join(tmp_path, f"{name}.weights.h5")
+    model.save_weights(wpath)
+    fresh, _ = build_tiny(name, seed=99)
+    assert not np.allclose(outputs(fresh, x), expected)
+    fresh.load_weights(wpath)
+    np.testing.assert_allclose(outputs(fresh, x), expected, atol=1e-6)
+    assert seeds == [v.numpy().tolist() for v in fresh.variables if v.path.endswith("seed_generator_state")]
 
 
 #: Plain SGD for the distributed-equality check. Adam is invariant to the gradient's scale (a per-replica instead of
@@ -185,32 +205,6 @@ def test_generate_is_deterministic_with_seed(name):
     np.testing.assert_array_equal(a, b)
     c = np.asarray(model.generate(4, seed=12))
     assert np.abs(a - c).max() > 1e-3 * np.abs(a).max(), "a different seed must give different images"
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_keras_and_weights_save_load(name, tmp_path):
-    model, config = build_tiny(name)
-    model.fit(fixed_dataset(model, config), steps_per_epoch=1, epochs=1, verbose=0)
-    x = inference_inputs(model, 2)
-    expected = outputs(model, x)
-
-    path = os.path.join(tmp_path, f"{name}.keras")
-    model.save(path)
-    loaded = keras.models.load_model(path)
-    assert type(loaded) is type(model)
-    np.testing.assert_allclose(outputs(loaded, x), expected, atol=1e-6)
-    # optimizer state travels with the .keras file, and so do the noise seeds (Keras' saving leaves them out)
-    assert int(loaded.optimizer.iterations.numpy()) == 1
-    seeds = [v.numpy().tolist() for v in model.variables if v.path.endswith("seed_generator_state")]
-    assert seeds == [v.numpy().tolist() for v in loaded.variables if v.path.endswith("seed_generator_state")]
-
-    wpath = os.path.join(tmp_path, f"{name}.weights.h5")
-    model.save_weights(wpath)
-    fresh, _ = build_tiny(name, seed=99)
-    assert not np.allclose(outputs(fresh, x), expected)
-    fresh.load_weights(wpath)
-    np.testing.assert_allclose(outputs(fresh, x), expected, atol=1e-6)
-    assert seeds == [v.numpy().tolist() for v in fresh.variables if v.path.endswith("seed_generator_state")]
 
 
 @pytest.mark.parametrize("name", NAMES)
