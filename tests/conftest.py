@@ -43,13 +43,13 @@ def two_cpus():
 #: tiny BigGAN-deep, a 2-step `fit` 68 s with it and 36 s without (this 2-core CPU, busy). The passes only make a
 #: graph faster, not compute something else, and these tiers check behaviour; everything else (training runs,
 #: shipped presets, export, serving, interactive, benchmarks) keeps TensorFlow's default optimizer, so the graphs
-#: users run stay tested with it.
+#: users run stay tested with it, and so does a test marked `grappler` (bit-for-bit reproducibility of a seeded step).
 WITHOUT_GRAPPLER = ("tests/contract/", "tests/models/")
 
 
 @pytest.fixture(autouse=True)
 def _grappler_for_this_tier(request):
-    if not request.node.nodeid.startswith(WITHOUT_GRAPPLER):
+    if not request.node.nodeid.startswith(WITHOUT_GRAPPLER) or request.node.get_closest_marker("grappler"):
         yield
         return
     previous = tf.config.optimizer.get_experimental_options()

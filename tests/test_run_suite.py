@@ -30,12 +30,22 @@ def test_a_file_larger_than_a_shard_is_cut_and_tiny_runs_have_one_shard():
 
 
 def test_contract_tests_weigh_more_so_their_shards_hold_fewer_tests():
-    ids = [f"tests/contract/test_model_contract.py::t[{i}]" for i in range(100)] + _ids([100, 100, 100, 100, 100])
+    ids = [f"tests/contract/test_model_contract.py::test_xla_fit[m{i}]" for i in range(20)] + _ids([100] * 5)
     parts = run_suite.shards(ids, 6)
     assert sum(parts, []) == ids
     contract_shards = [p for p in parts if p[0].startswith("tests/contract/")]
     other_shards = [p for p in parts if not p[0].startswith("tests/contract/")]
     assert len(contract_shards) >= 3 and max(map(len, contract_shards)) < min(map(len, other_shards))
+
+
+def test_the_shard_count_grows_with_the_estimated_memory():
+    light = _ids([100] * 5)
+    assert run_suite.shard_count(light) == run_suite.DEFAULT_SHARDS
+    heavy = [f"tests/contract/test_model_contract.py::test_mirrored_two[m{i}]" for i in range(200)]
+    n = run_suite.shard_count(heavy + light)
+    assert n > run_suite.DEFAULT_SHARDS
+    for part in run_suite.shards(heavy + light, n):
+        assert sum(map(run_suite.weight, part)) <= 1.25 * run_suite.SHARD_BUDGET_MB + 600
 
 
 def test_paths_choose_the_collection_and_options_reach_every_shard(monkeypatch):

@@ -51,11 +51,12 @@ def test_config_round_trip(name):
     json.dumps(config)
 
 
+@pytest.mark.grappler  # bit-for-bit reproducibility is a promise about the graphs users run, so with Grappler on
 @pytest.mark.parametrize("name", NAMES)
 def test_seeded_fit_changes_every_player_reproducibly_and_saves(name, tmp_path):
     """One pair of seeded models, so the costly first `fit` (tracing the train step) is paid twice, not five times:
 
-    * a fixed seed reproduces the starting weights and two training steps bit for bit, and no two same-shaped kernels
+    * a fixed seed reproduces the starting weights and one training step bit for bit, and no two same-shaped kernels
       start equal (a shared module-level initializer once gave pix2pix's enc5/enc6/dec6 one kernel);
     * two steps of `fit` report every declared loss, finite, change every player's weights and count 2 iterations;
     * the trained model survives `.keras` and `.weights.h5` round trips with its optimizer state and noise seeds.
@@ -74,10 +75,16 @@ def test_seeded_fit_changes_every_player_reproducibly_and_saves(name, tmp_path):
         np.testing.assert_array_equal(a, v.numpy(), err_msg=f"{name}: {v.path} differs between two builds")
 
     before = {p: weights_snapshot(ms) for p, ms in model.player_models().items()}
-    history = model.fit(fixed_dataset(model, config), steps_per_epoch=2, epochs=1, verbose=0).history
-    assert set(model.loss_names) <= set(history)
-    for key, values in history.items():
-        assert np.isfinite(values).all(), f"{key} is not finite: {values}"
+    data = fixed_dataset(model, config)
+    histories = [model.fit(data, steps_per_epoch=1, epochs=1, verbose=0).history]
+    again.fit(fixed_dataset(again, config), steps_per_epoch=1, epochs=1, verbose=0)
+    for v, w in zip(model.variables, again.variables):
+        np.testing.assert_array_equal(v.numpy(), w.numpy(), err_msg=f"{name}: {v.path} differs after one step")
+    histories.append(model.fit(data, steps_per_epoch=1, epochs=1, verbose=0).history)
+    for history in histories:
+        assert set(model.loss_names) <= set(history)
+        for key, values in history.items():
+            assert np.isfinite(values).all(), f"{key} is not finite: {values}"
     for player, models in model.player_models().items():
         after = weights_snapshot(models)
         changed = any(
@@ -87,9 +94,6 @@ def test_seeded_fit_changes_every_player_reproducibly_and_saves(name, tmp_path):
         )
         assert changed, f"{name}: {player}'s weights did not change"
     assert int(model.optimizer.iterations.numpy()) == 2
-    again.fit(fixed_dataset(again, config), steps_per_epoch=2, epochs=1, verbose=0)
-    for v, w in zip(model.variables, again.variables):
-        np.testing.assert_array_equal(v.numpy(), w.numpy(), err_msg=f"{name}: {v.path} differs after two steps")
 
     x = inference_inputs(model, 2)
     expected = outputs(model, x)
