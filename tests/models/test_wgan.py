@@ -88,6 +88,7 @@ def test_default_rmsprop_is_the_official_torch_one():
     assert (pinned.rho, pinned.epsilon, pinned.critic_schedule) == (0.9, 1e-7, "fixed")
 
 
+@pytest.mark.grappler  # two training runs compared bit for bit: as users run them
 def test_a_resumed_scheduled_run_reads_the_same_batches_and_ends_equal(tmp_path):
     """Each critic update reads its own element, so a resumed run skips the critic updates' worth of batches
     (`batches_consumed`), not the generator updates': crashed after 3 of 6 generator updates and resumed, the weights
