@@ -33,6 +33,8 @@ MEMORY_MB = [
     ("tests/contract/test_model_contract.py::test_mixed_float16", 300),
     ("tests/contract/test_model_contract.py::test_seeded_fit", 300),
     ("tests/contract/", 40),
+    ("tests/models/", 25),  # family tests train and export tiny models: a shard of 697 mostly these and export
+    ("tests/export/", 25),  # tests grew its workers to 17 GB at 15 MB each
 ]
 OTHER_MB = 15
 #: the estimated memory one shard may leave in its two workers together (CI: 24 GiB; estimates run ~1.4x high)
